@@ -1,0 +1,1 @@
+# lists: the list manager (herald-list) builds here.

@@ -1,0 +1,1 @@
+# man: one page per program and per file format (mdoc).

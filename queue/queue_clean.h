@@ -1,0 +1,14 @@
+/* queue_clean: removing what interrupted injections left in QDIR/tmp.
+ * A live writer holds flock(LOCK_EX) on its tmp file for its whole life;
+ * a file whose lock can be taken belongs to a writer that is gone, and is
+ * removed. (Sort runs are anonymous O_TMPFILE files and never leave
+ * anything behind.) */
+#ifndef HERALD_QUEUE_CLEAN_H
+#define HERALD_QUEUE_CLEAN_H
+
+#include <stddef.h>
+
+/* Remove abandoned files in qdir/tmp; *removed gets their number. */
+int queue_clean_tmp(const char *qdir, size_t *removed);
+
+#endif

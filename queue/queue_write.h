@@ -1,0 +1,66 @@
+/* queue_write: writing one new message into the queue (the only writer).
+ *
+ * Order of operations, which is what makes injection crash-safe
+ * (herald-queue(5) explains it in full):
+ *   1. create QDIR/tmp/ID with O_EXCL and hold flock(LOCK_EX) on it;
+ *   2. write body, sender and recipients (sorted by domain, in bounded
+ *      memory: runs of RUN bytes are sorted and spilled to anonymous files
+ *      in QDIR/tmp, then merged), then the header, then fsync the file;
+ *   3. link it to QDIR/mess/SS/ID (the commit point: from here on the
+ *      scheduler sees a complete message);
+ *   4. fsync QDIR/mess/SS, so the link survives a power loss;
+ *   5. unlink QDIR/tmp/ID and poke QDIR/lock/trigger.
+ * A crash before 3 leaves only an unlocked file in tmp/, which
+ * queue_clean removes. Two fsyncs per message, whatever its size. */
+#ifndef HERALD_QUEUE_WRITE_H
+#define HERALD_QUEUE_WRITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "queue_file.h"
+#include "queue_id.h"
+
+struct queue_run;
+
+struct queue_writer {
+	const char *qdir;
+	char id[QUEUE_ID_LEN + 1];
+	struct buf tmp;                 /* path of QDIR/tmp/ID */
+	int fd;
+	unsigned char *out;             /* write buffer */
+	size_t outlen;
+	uint64_t off;                   /* file offset of out[0] */
+	struct queue_hdr hdr;
+	uint64_t max_body;              /* 0: no limit */
+	bool have_sender;
+	unsigned char *arena;           /* encoded recipient records of the current run */
+	size_t arena_len, arena_cap;
+	uint32_t *idx;                  /* record offsets in the arena */
+	size_t nidx, idx_cap;
+	struct queue_run *runs;         /* spilled sorted runs */
+	size_t nruns;
+};
+
+/* Create the temporary file for a new message in qdir; max_body limits the
+ * body (0 = none). The string qdir must outlive the writer. */
+int queue_writer_open(struct queue_writer *w, const char *qdir, uint64_t max_body);
+/* Append body bytes. Returns 0, 1 if the body is now over max_body, -1 on error. */
+int queue_writer_body(struct queue_writer *w, const void *p, size_t n);
+/* Set the envelope sender; ends the body. */
+int queue_writer_sender(struct queue_writer *w, const char *addr, size_t len);
+/* Add one recipient. */
+int queue_writer_rcpt(struct queue_writer *w, const char *addr, size_t len);
+/* Number of recipients added so far. */
+uint64_t queue_writer_count(const struct queue_writer *w);
+/* Make the message durable and visible (steps 2-5 above); w->id is its id.
+ * With no recipients nothing is queued and 0 is returned. Frees the writer. */
+int queue_writer_commit(struct queue_writer *w, uint64_t now);
+/* Throw the message away and free the writer. */
+void queue_writer_abort(struct queue_writer *w);
+/* Size of a sort run in bytes (tests use it to force spilling). */
+void queue_writer_set_run_size(size_t bytes);
+
+#endif

@@ -1,0 +1,85 @@
+/* herald-setup: create or repair an instance directory (herald-setup(8)). */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+#include "setup.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: herald-setup [-s] [-m me] [-q herald-queue] DIR\n");
+	exit(100);
+}
+
+/* herald-queue next to this program (installed) or in the build tree. */
+static const char *
+find_queue_prog(void)
+{
+	static char path[PATH_MAX + 64];
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return NULL;
+	*slash = '\0';
+	snprintf(path, sizeof path, "%s/herald-queue", self);
+	if (access(path, X_OK) == 0)
+		return path;
+	snprintf(path, sizeof path, "%s/../herald-queue/herald-queue", self);
+	if (access(path, X_OK) == 0)
+		return path;
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct setup s = { 0 };
+	char dir[PATH_MAX];
+	int c;
+
+	log_init("herald-setup");
+	while ((c = getopt(argc, argv, "sm:q:")) != -1) {
+		switch (c) {
+		case 's': s.single = true; break;
+		case 'm': s.me = optarg; break;
+		case 'q': s.queue_prog = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc - 1)
+		usage();
+	if (argv[optind][0] != '/') {
+		if (getcwd(dir, sizeof dir - 1) == NULL ||
+		    strlen(dir) + strlen(argv[optind]) + 2 > sizeof dir)
+			log_fatal(111, "cannot make %s an absolute path", argv[optind]);
+		strcat(dir, "/");
+		strcat(dir, argv[optind]);
+		s.dir = dir;
+	} else
+		s.dir = argv[optind];
+	if (getuid() != 0)
+		s.single = true;
+	if (!s.single) {
+		if (s.queue_prog == NULL && (s.queue_prog = find_queue_prog()) == NULL)
+			log_fatal(111, "cannot find herald-queue to install; use -q");
+		if (setup_users(&s) == -1)
+			log_fatal(111, "%s", err_str());
+	}
+	if (setup_instance(&s) == -1)
+		log_fatal(111, "%s", err_str());
+	log_info("%s instance ready in %s", s.single ? "single-user" : "multi-user", s.dir);
+	return 0;
+}

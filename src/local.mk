@@ -1,0 +1,11 @@
+# src: the MTA programs, one directory each with a thin main.c.
+HERALD_LIBS = queue/libqueue.a src/util/libutil.a
+
+bin_PROGRAMS += src/herald-queue/herald-queue
+src_herald_queue_herald_queue_SOURCES = src/herald-queue/main.c
+src_herald_queue_herald_queue_LDADD = $(HERALD_LIBS)
+
+sbin_PROGRAMS += src/herald-setup/herald-setup
+src_herald_setup_herald_setup_SOURCES = src/herald-setup/main.c \
+	src/herald-setup/setup.c src/herald-setup/setup.h
+src_herald_setup_herald_setup_LDADD = $(HERALD_LIBS)

@@ -1,0 +1,138 @@
+/* fsio: descriptor and directory helpers (see fsio.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "fsio.h"
+
+int
+fsio_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, c, n);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+fsio_pwrite_all(int fd, const void *p, size_t n, off_t off)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		w = pwrite(fd, c, n, off);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return 0;
+}
+
+ssize_t
+fsio_read_full(int fd, void *p, size_t n)
+{
+	char *c = p;
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = read(fd, c + got, n - got);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+ssize_t
+fsio_pread_full(int fd, void *p, size_t n, off_t off)
+{
+	char *c = p;
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = pread(fd, c + got, n - got, off + (off_t)got);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+int
+fsio_read_all(int fd, struct buf *out, size_t max)
+{
+	ssize_t r;
+
+	for (;;) {
+		if (out->len >= max) {
+			errno = EFBIG;
+			return -1;
+		}
+		if (buf_reserve(out, 8192) == -1) {
+			errno = ENOMEM;
+			return -1;
+		}
+		r = read(fd, out->p + out->len, out->cap - out->len - 1);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			return 0;
+		out->len += (size_t)r;
+		out->p[out->len] = '\0';
+	}
+}
+
+int
+fsio_fsync_dir(const char *path)
+{
+	int fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+int
+fsio_mkdir(const char *path, int mode)
+{
+	if (mkdir(path, (mode_t)mode) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}

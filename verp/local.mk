@@ -1,0 +1,1 @@
+# verp: VERP encoding and decoding.
