@@ -9,3 +9,13 @@ sbin_PROGRAMS += src/herald-setup/herald-setup
 src_herald_setup_herald_setup_SOURCES = src/herald-setup/main.c \
 	src/herald-setup/setup.c src/herald-setup/setup.h
 src_herald_setup_herald_setup_LDADD = $(HERALD_LIBS)
+
+bin_PROGRAMS += src/herald-qread/herald-qread src/herald-qstat/herald-qstat
+src_herald_qread_herald_qread_SOURCES = src/herald-qread/main.c
+src_herald_qread_herald_qread_LDADD = $(HERALD_LIBS)
+src_herald_qstat_herald_qstat_SOURCES = src/herald-qstat/main.c
+src_herald_qstat_herald_qstat_LDADD = $(HERALD_LIBS)
+
+sbin_PROGRAMS += src/herald-clean/herald-clean
+src_herald_clean_herald_clean_SOURCES = src/herald-clean/main.c
+src_herald_clean_herald_clean_LDADD = $(HERALD_LIBS)
