@@ -1,1 +1,3 @@
-# verp: VERP encoding and decoding.
+# verp: VERP encoding (and, later, bounce parsing).
+noinst_LIBRARIES += verp/libverp.a
+verp_libverp_a_SOURCES = verp/verp.c verp/verp.h
