@@ -4,13 +4,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
-#include "log.h"
 #include "queue_clean.h"
 
 int
@@ -19,6 +19,7 @@ queue_clean_tmp(const char *qdir, size_t *removed)
 	struct buf dir = BUF_INIT, path = BUF_INIT;
 	struct dirent *d;
 	DIR *dp = NULL;
+	bool failed = false;
 	int fd, r = -1;
 
 	*removed = 0;
@@ -41,21 +42,25 @@ queue_clean_tmp(const char *qdir, size_t *removed)
 			err_set("out of memory");
 			goto out;
 		}
-		if ((fd = open(path.p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		fd = open(path.p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd == -1)
 			continue;       /* gone already, or not ours to judge */
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			if (unlink(path.p) == 0)
 				(*removed)++;
-			else if (errno != ENOENT)
-				log_warn("cannot remove %s: %s", path.p, strerror(errno));
+			else if (errno != ENOENT) {
+				err_sys("cannot remove %s", path.p);
+				failed = true;
+			}
 		}
 		close(fd);
+		errno = 0;
 	}
 	if (errno) {
 		err_sys("cannot read %s", dir.p);
 		goto out;
 	}
-	r = 0;
+	r = failed ? -1 : 0;
 out:
 	if (dp)
 		closedir(dp);

@@ -8,7 +8,8 @@
 
 #include <stddef.h>
 
-/* Remove abandoned files in qdir/tmp; *removed gets their number. */
+/* Remove abandoned files in qdir/tmp; *removed gets their number. A file
+ * that cannot be removed is skipped and makes the result -1 at the end. */
 int queue_clean_tmp(const char *qdir, size_t *removed);
 
 #endif

@@ -39,7 +39,9 @@ queue_inject_run(struct queue_inject *q, int fd_msg, int fd_env)
 
 	q->id[0] = '\0';
 	q->rcpts = 0;
-	if (queue_writer_open(&w, q->qdir, q->max_body) == -1)
+	/* databytes limits the message as given, not the trace line added to it */
+	if (queue_writer_open(&w, q->qdir,
+	    q->max_body && q->trace ? q->max_body + strlen(q->trace) : q->max_body) == -1)
 		return errno == ENOMEM ? QUEUE_EXIT_NOMEM : QUEUE_EXIT_QUEUE;
 	if (q->trace && queue_writer_body(&w, q->trace, strlen(q->trace)) != 0) {
 		err_set("cannot write the trace line");

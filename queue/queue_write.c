@@ -91,7 +91,8 @@ queue_writer_open(struct queue_writer *w, const char *qdir, uint64_t max_body)
 {
 	struct timeval tv;
 	unsigned char hdr[QUEUE_HDR_SIZE];
-	int tries;
+	struct stat mine, named;
+	int tries, retries = 0;
 
 	memset(w, 0, sizeof *w);
 	w->fd = -1;
@@ -101,6 +102,7 @@ queue_writer_open(struct queue_writer *w, const char *qdir, uint64_t max_body)
 		err_set("out of memory");
 		return -1;
 	}
+again:
 	gettimeofday(&tv, NULL);
 	for (tries = 0; tries < 100; tries++) {
 		queue_id_make(w->id, (uint64_t)tv.tv_sec, (uint32_t)(tv.tv_usec + tries) % 1000000,
@@ -117,6 +119,24 @@ queue_writer_open(struct queue_writer *w, const char *qdir, uint64_t max_body)
 	}
 	if (flock(w->fd, LOCK_EX) == -1) {
 		err_sys("cannot lock %s", w->tmp.p);
+		goto fail;
+	}
+	/* herald-clean may have taken the file between open and flock: then
+	 * the name is gone or is another file, and we start again. */
+	if (fstat(w->fd, &mine) == -1 || stat(w->tmp.p, &named) == -1 ||
+	    mine.st_ino != named.st_ino || mine.st_dev != named.st_dev) {
+		if (++retries > 10) {
+			err_set("%s keeps disappearing", w->tmp.p);
+			goto fail;
+		}
+		close(w->fd);
+		w->fd = -1;
+		goto again;
+	}
+	/* Readable and writable by the instance's group (the scheduler writes
+	 * recipient states), whatever the caller's umask. */
+	if (fchmod(w->fd, 0660) == -1) {
+		err_sys("cannot set the mode of %s", w->tmp.p);
 		goto fail;
 	}
 	memset(hdr, 0, sizeof hdr);

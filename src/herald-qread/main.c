@@ -5,6 +5,7 @@
  * Recipients are streamed, so a huge list post costs no memory. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@
 static bool summary_only;
 
 static int
-show(const char *qdir, const char *id, time_t now)
+show(const char *qdir, const char *id, time_t now, bool scanning)
 {
 	struct queue_msg m;
 	struct queue_stat st = { 0 };
@@ -32,6 +33,8 @@ show(const char *qdir, const char *id, time_t now)
 	int n = -1;
 
 	if (queue_msg_open(&m, qdir, id, false) == -1) {
+		if (scanning && errno == ENOENT)
+			return 0;       /* finished and removed since the scan saw it */
 		log_warn("%s", err_str());
 		return -1;
 	}
@@ -45,8 +48,10 @@ show(const char *qdir, const char *id, time_t now)
 	    (unsigned long long)m.hdr.rcpt_count, (unsigned long long)st.pending,
 	    (unsigned long long)st.done, (unsigned long long)(st.failed + st.bounced));
 	if (!summary_only) {
-		if (queue_cursor_open(&c, &m) == -1)
+		if (queue_cursor_open(&c, &m) == -1) {
+			log_warn("%s", err_str());
 			goto out;
+		}
 		while ((n = queue_cursor_next(&c, &r)) == 1)
 			printf("\t%s\t%s\n", queue_stat_name(r.st.state), r.addr);
 		queue_cursor_close(&c);
@@ -83,12 +88,12 @@ main(int argc, char **argv)
 		log_fatal(111, "out of memory");
 	if (optind < argc) {
 		for (; optind < argc; optind++)
-			if (show(qdir.p, argv[optind], now) == -1)
+			if (show(qdir.p, argv[optind], now, false) == -1)
 				bad = 1;
 	} else {
 		queue_scan_open(&s, qdir.p);
 		while ((n = queue_scan_next(&s)) == 1)
-			if (show(qdir.p, s.id, now) == -1)
+			if (show(qdir.p, s.id, now, true) == -1)
 				bad = 1;
 		queue_scan_close(&s);
 		if (n == -1)

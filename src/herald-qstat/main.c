@@ -5,7 +5,9 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "buf.h"
 #include "err.h"
@@ -20,7 +22,7 @@ main(int argc, char **argv)
 {
 	struct queue_scan s;
 	struct queue_msg m;
-	struct queue_stat st = { 0 };
+	struct queue_stat st = { 0 }, one;
 	struct buf qdir = BUF_INIT, tmp = BUF_INIT;
 	unsigned long long msgs = 0, rcpts = 0, tmps = 0;
 	struct dirent *d;
@@ -38,15 +40,23 @@ main(int argc, char **argv)
 	queue_scan_open(&s, qdir.p);
 	while ((n = queue_scan_next(&s)) == 1) {
 		if (queue_msg_open(&m, qdir.p, s.id, false) == -1) {
+			if (errno == ENOENT)
+				continue;       /* finished and removed since the scan saw it */
 			log_warn("%s", err_str());
 			bad = 1;
 			continue;
 		}
-		msgs++;
-		rcpts += m.hdr.rcpt_count;
-		if (queue_stat_msg(&m, &st) == -1) {
+		memset(&one, 0, sizeof one);
+		if (queue_stat_msg(&m, &one) == -1) {
 			log_warn("%s", err_str());
 			bad = 1;
+		} else {
+			msgs++;
+			rcpts += m.hdr.rcpt_count;
+			st.pending += one.pending;
+			st.done += one.done;
+			st.failed += one.failed;
+			st.bounced += one.bounced;
 		}
 		queue_msg_close(&m);
 	}
@@ -54,7 +64,7 @@ main(int argc, char **argv)
 	if (n == -1)
 		log_fatal(111, "%s", err_str());
 	if ((dp = opendir(tmp.p)) == NULL)
-		log_fatal(111, "cannot open %s", tmp.p);
+		log_fatal(111, "cannot open %s: %s", tmp.p, strerror(errno));
 	while ((d = readdir(dp)) != NULL)
 		if (d->d_name[0] != '.')
 			tmps++;

@@ -49,8 +49,10 @@ main(int argc, char **argv)
 	if (home_path(&qdir, "queue") == -1 ||
 	    buf_printf(&trace, "Received: (herald %ld invoked by uid %ld); ", (long)getpid(),
 		(long)getuid()) == -1 ||
-	    date_trace(&trace, now) == -1 || buf_addc(&trace, '\n') == -1)
+	    date_trace(&trace, now) == -1 || buf_addc(&trace, '\n') == -1) {
+		log_warn("out of memory (exit %d)", QUEUE_EXIT_NOMEM);
 		return QUEUE_EXIT_NOMEM;
+	}
 	q.qdir = qdir.p;
 	q.max_body = databytes;
 	q.trace = trace.p;

@@ -18,7 +18,8 @@ usage(void)
 	exit(100);
 }
 
-/* herald-queue next to this program (installed) or in the build tree. */
+/* herald-queue next to this program, in the build tree, or in the
+ * configured bindir (herald-setup itself is installed in sbindir). */
 static const char *
 find_queue_prog(void)
 {
@@ -38,6 +39,9 @@ find_queue_prog(void)
 	if (access(path, X_OK) == 0)
 		return path;
 	snprintf(path, sizeof path, "%s/../herald-queue/herald-queue", self);
+	if (access(path, X_OK) == 0)
+		return path;
+	snprintf(path, sizeof path, "%s/herald-queue", HERALD_BINDIR);
 	if (access(path, X_OK) == 0)
 		return path;
 	return NULL;

@@ -211,7 +211,7 @@ setup_instance(struct setup *s)
 		goto out;
 	if (sub(&q, s->dir, "queue") == -1 || mkdir_own(q.p, quid, gid, 0750) == -1)
 		goto out;
-	if (sub(&p, q.p, "tmp") == -1 || mkdir_own(p.p, quid, gid, 0700) == -1)
+	if (sub(&p, q.p, "tmp") == -1 || mkdir_own(p.p, quid, gid, 02700) == -1)
 		goto out;
 	if (sub(&p, q.p, "mess") == -1 || mkdir_own(p.p, quid, gid, 02770) == -1)
 		goto out;
@@ -250,9 +250,15 @@ setup_instance(struct setup *s)
 		if (sub(&p, s->dir, "bin") == -1 || install_queue(s, p.p) == -1)
 			goto out;
 	}
-	if (fsio_fsync_dir(s->dir) == -1 || fsio_fsync_dir(q.p) == -1) {
-		err_sys("cannot fsync %s", s->dir);
-		goto out;
+	{
+		static const char *const synced[] = { "control", "queue/mess", "queue/lock",
+			"queue/tmp", "queue", "." };
+
+		for (i = 0; i < sizeof synced / sizeof *synced; i++)
+			if (sub(&p, s->dir, synced[i]) == -1 || fsio_fsync_dir(p.p) == -1) {
+				err_sys("cannot fsync %s", p.p);
+				goto out;
+			}
 	}
 	r = 0;
 out:
