@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "err.h"
 #include "log.h"
 #include "setup.h"
@@ -51,7 +52,8 @@ int
 main(int argc, char **argv)
 {
 	struct setup s = { 0 };
-	char dir[PATH_MAX];
+	struct buf dir = BUF_INIT;
+	char cwd[PATH_MAX];
 	int c;
 
 	log_init("herald-setup");
@@ -66,12 +68,10 @@ main(int argc, char **argv)
 	if (optind != argc - 1)
 		usage();
 	if (argv[optind][0] != '/') {
-		if (getcwd(dir, sizeof dir - 1) == NULL ||
-		    strlen(dir) + strlen(argv[optind]) + 2 > sizeof dir)
+		if (getcwd(cwd, sizeof cwd) == NULL ||
+		    buf_printf(&dir, "%s/%s", cwd, argv[optind]) == -1)
 			log_fatal(111, "cannot make %s an absolute path", argv[optind]);
-		strcat(dir, "/");
-		strcat(dir, argv[optind]);
-		s.dir = dir;
+		s.dir = dir.p;
 	} else
 		s.dir = argv[optind];
 	if (getuid() != 0)
