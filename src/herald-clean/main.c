@@ -29,5 +29,6 @@ main(int argc, char **argv)
 		log_fatal(111, "%s", err_str());
 	if (removed)
 		log_info("removed %zu abandoned files from %s/tmp", removed, qdir.p);
+	buf_free(&qdir);
 	return 0;
 }

@@ -101,5 +101,6 @@ main(int argc, char **argv)
 	}
 	if (fflush(stdout) == EOF || ferror(stdout))
 		log_fatal(111, "cannot write the listing");
+	buf_free(&qdir);
 	return bad ? 111 : 0;
 }

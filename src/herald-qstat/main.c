@@ -76,5 +76,7 @@ main(int argc, char **argv)
 	printf("injections in progress or abandoned: %llu\n", tmps);
 	if (fflush(stdout) == EOF)
 		log_fatal(111, "cannot write");
+	buf_free(&qdir);
+	buf_free(&tmp);
 	return bad ? 111 : 0;
 }

@@ -85,5 +85,6 @@ main(int argc, char **argv)
 	if (setup_instance(&s) == -1)
 		log_fatal(111, "%s", err_str());
 	log_info("%s instance ready in %s", s.single ? "single-user" : "multi-user", s.dir);
+	buf_free(&dir);
 	return 0;
 }
