@@ -137,3 +137,52 @@ class Instance:
 
     def tmp_files(self):
         return sorted(os.listdir(self.path("queue", "tmp")))
+
+
+def read_queue_file(path):
+    """Parse one queue file (herald-queue(5)) strictly; returns
+    dict(sender=bytes, body=bytes, rcpts=[(state_char, addr_bytes)]) with the
+    recipients in file order. Raises ValueError if the file is not complete
+    and consistent."""
+    import struct
+    with open(path, "rb") as f:
+        data = f.read()
+
+    def pad(n):
+        return (n + 7) & ~7
+
+    if len(data) < 128 or data[:8] != b"HERALDQ1":
+        raise ValueError("%s: no queue file header" % path)
+    (created, body_off, body_len, sender_off, sender_len, rcpt_off, rcpt_count,
+     rcpt_len) = struct.unpack_from("<8Q", data, 8)
+    if (body_off != 128 or data[72:128] != bytes(56) or
+            sender_off != pad(body_off + body_len) or sender_len > 1002 or
+            rcpt_off != pad(sender_off + sender_len + 1) or
+            rcpt_off + rcpt_len != len(data)):
+        raise ValueError("%s: header inconsistent with the file" % path)
+    if data[body_off + body_len:sender_off] != bytes(sender_off - body_off - body_len):
+        raise ValueError("%s: body padding is not zero" % path)
+    sender = data[sender_off:sender_off + sender_len]
+    if b"\0" in sender or data[sender_off + sender_len:rcpt_off] != bytes(
+            rcpt_off - sender_off - sender_len):
+        raise ValueError("%s: malformed sender" % path)
+    rcpts = []
+    pos = rcpt_off
+    while pos < len(data):
+        if pos + 12 > len(data):
+            raise ValueError("%s: truncated recipient record" % path)
+        state = chr(data[pos])
+        alen, dom = struct.unpack_from("<HH", data, pos + 8)
+        size = pad(12 + alen + 1)
+        addr = data[pos + 12:pos + 12 + alen]
+        if (state not in "PDFB" or data[pos + 1] != 0 or alen > 1002 or
+                pos + size > len(data) or len(addr) != alen or b"\0" in addr or
+                data[pos + 12 + alen:pos + size] != bytes(size - 12 - alen) or
+                dom != (addr.rfind(b"@") + 1 if b"@" in addr else alen)):
+            raise ValueError("%s: malformed recipient record at %d" % (path, pos))
+        rcpts.append((state, addr))
+        pos += size
+    if len(rcpts) != rcpt_count:
+        raise ValueError("%s: %d recipient records, header says %d" %
+                         (path, len(rcpts), rcpt_count))
+    return dict(sender=sender, body=data[body_off:body_off + body_len], rcpts=rcpts)
