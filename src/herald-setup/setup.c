@@ -195,6 +195,10 @@ setup_instance(struct setup *s)
 	unsigned i;
 	int r = -1;
 
+	if (fsio_mkdir_parents(s->dir) == -1) {
+		err_sys("cannot create the parent directories of %s", s->dir);
+		goto out;
+	}
 	if (mkdir_own(s->dir, root, rgid, 0755) == -1)
 		goto out;
 	{

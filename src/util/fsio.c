@@ -130,6 +130,31 @@ fsio_fsync_dir(const char *path)
 }
 
 int
+fsio_mkdir_parents(const char *path)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	int r = -1;
+
+	if (buf_sets(&b, path) == -1) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 1; i < b.len; i++) {
+		if (b.p[i] != '/')
+			continue;
+		b.p[i] = '\0';
+		if (fsio_mkdir(b.p, 0755) == -1)
+			goto out;
+		b.p[i] = '/';
+	}
+	r = 0;
+out:
+	buf_free(&b);
+	return r;
+}
+
+int
 fsio_mkdir(const char *path, int mode)
 {
 	if (mkdir(path, (mode_t)mode) == -1 && errno != EEXIST)

@@ -23,5 +23,7 @@ int fsio_read_all(int fd, struct buf *out, size_t max);
 int fsio_fsync_dir(const char *path);
 /* Create directory path with mode (existing is fine). */
 int fsio_mkdir(const char *path, int mode);
+/* Create the missing parent directories of path (mode 0755), like mkdir -p. */
+int fsio_mkdir_parents(const char *path);
 
 #endif

@@ -1,8 +1,7 @@
 /* fuzz_addr: libFuzzer harness for src/util/addr: the RFC 5322 address-list
  * parser, the RFC 5321 envelope check and quoting, on arbitrary bytes.
- * Build (clang):
- *   clang -g -fsanitize=fuzzer,address,undefined -I. -Isrc/util -IBUILDDIR \
- *       t/fuzz/fuzz_addr.c src/util/addr.c src/util/buf.c src/util/err.c
+ * Build: ./configure --enable-fuzz CC=clang && make t/fuzz/fuzz_addr
+ * Run:   t/fuzz/fuzz_addr -max_total_time=60 [CORPUS_DIR]
  * Every mailbox the parser yields must be at most ADDR_MAX bytes, NUL-
  * terminated at len, with local_len <= len and its offsets inside the input;
  * its quoted form is fed to the envelope check. Nothing may read past the
