@@ -131,10 +131,22 @@ try:
         t.ok(b"usage: herald-setup" in err, "usage text on stderr: " + what)
     t.ok(not os.path.exists(os.path.join(base, "bad")), "a usage error creates nothing")
 
-    # a DIR whose parent does not exist is a clear error
-    code, err = setup("-s", os.path.join(base, "no", "such", "dir"))
-    t.is_(code, 111, "missing parent directory: exit 111")
-    t.ok(b"herald-setup:" in err and b"no/such" in err, "the error names the directory")
+    # missing parents are created, like mkdir -p
+    deep = os.path.join(base, "no", "such", "dir")
+    code, err = setup("-s", "-m", "deep.test", deep)
+    t.is_(code, 0, "missing parent directories: exit 0")
+    t.ok(os.path.isdir(os.path.join(deep, "queue", "mess", "3f")),
+         "missing parent directories: the instance is complete")
+    t.is_(stat.S_IMODE(os.stat(os.path.join(base, "no", "such")).st_mode), 0o755,
+          "missing parent directories are made with mode 0755")
+
+    # a parent that cannot be a directory is a clear error
+    blocker = os.path.join(base, "file")
+    with open(blocker, "w") as f:
+        f.write("not a directory\n")
+    code, err = setup("-s", os.path.join(blocker, "sub", "dir"))
+    t.is_(code, 111, "a parent that is a file: exit 111")
+    t.ok(b"herald-setup:" in err and b"file/sub" in err, "the error names the directory")
 finally:
     shutil.rmtree(base, ignore_errors=True)
 
