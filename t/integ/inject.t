@@ -23,38 +23,14 @@ DATE = re.compile(rb"^Date: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} "
 MSGID = re.compile(rb"^Message-ID: <(\d+)\.(\d+)\.(\d+)@([^>]+)>$", re.M)
 
 
-def user_env(inst, **extra):
-    """The instance's environment with the identity variables under control."""
-    e = inst.env()
-    for k in list(e):
-        if k.startswith(("QMAIL", "MAIL")) or k in ("NAME", "HERALD_QUEUE"):
-            del e[k]
-    e["USER"] = "alice"
-    e["LOGNAME"] = "alice"
-    e.update(extra)
-    return e
-
-
 def inject(inst, args, message, **extra):
     """Run herald-inject; returns (exit code, stdout, stderr, [queue files added])."""
-    before = set(inst.messages())
-    p = inst.run("herald-inject", *args, input=message, env=user_env(inst, **extra))
-    new = sorted(set(inst.messages()) - before)
-    return p.returncode, p.stdout, p.stderr, new
+    return inst.submit("herald-inject", args, message, **extra)
 
 
 def queued(inst, label, args, message, **extra):
-    """Inject a message that must be queued; returns its queue file (dict) or None."""
-    code, out, err, new = inject(inst, args, message, **extra)
-    if not t.is_(code, 0, label + ": herald-inject exits 0"):
-        t.diag(err)
-        return None
-    if not t.is_(len(new), 1, label + ": one message queued"):
-        return None
-    q = read_queue_file(new[0])
-    os.unlink(new[0])
-    q["header"], _, q["text"] = q["body"].partition(b"\n\n")
-    return q
+    """A message that must be queued: its queue file (dict) or None."""
+    return inst.submitted(t, "herald-inject", label, args, message, **extra)
 
 
 def refused(inst, label, args, message, code_want, words, **extra):

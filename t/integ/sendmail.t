@@ -17,36 +17,14 @@ from taplib import Tap, Instance, prog, read_queue_file  # noqa: E402
 t = Tap()
 
 
-def user_env(inst, **extra):
-    e = inst.env()
-    for k in list(e):
-        if k.startswith(("QMAIL", "MAIL")) or k in ("NAME", "HERALD_QUEUE"):
-            del e[k]
-    e["USER"] = "alice"
-    e["LOGNAME"] = "alice"
-    e.update(extra)
-    return e
-
-
 def sendmail(inst, args, message, **extra):
     """Run sendmail; returns (exit code, stdout, stderr, [queue files added])."""
-    before = set(inst.messages())
-    p = inst.run("sendmail", *args, input=message, env=user_env(inst, **extra))
-    new = sorted(set(inst.messages()) - before)
-    return p.returncode, p.stdout, p.stderr, new
+    return inst.submit("sendmail", args, message, **extra)
 
 
 def queued(inst, label, args, message, **extra):
-    code, out, err, new = sendmail(inst, args, message, **extra)
-    if not t.is_(code, 0, label + ": sendmail exits 0"):
-        t.diag(err)
-        return None
-    if not t.is_(len(new), 1, label + ": one message queued"):
-        return None
-    q = read_queue_file(new[0])
-    os.unlink(new[0])
-    q["header"], _, q["text"] = q["body"].partition(b"\n\n")
-    return q
+    """A message that must be queued: its queue file (dict) or None."""
+    return inst.submitted(t, "sendmail", label, args, message, **extra)
 
 
 def rcpts(q):
@@ -152,15 +130,15 @@ with Instance() as inst:
     qread = prog("herald-qread")
     inst.queue(b"Subject: q\n\nx\n", b"s@example.com", [b"r@example.org"])
     if os.access(qread, os.X_OK):
-        direct = inst.run("herald-qread", env=user_env(inst))
-        via = inst.run("sendmail", "-bp", env=user_env(inst))
+        direct = inst.run("herald-qread", env=inst.user_env())
+        via = inst.run("sendmail", "-bp", env=inst.user_env())
         t.is_((via.returncode, via.stdout, via.stderr),
               (direct.returncode, direct.stdout, direct.stderr),
               "sendmail -bp runs herald-qread")
         with tempfile.TemporaryDirectory() as d:
             link = os.path.join(d, "mailq")
             os.symlink(prog("sendmail"), link)
-            p = subprocess.run([link], env=user_env(inst), capture_output=True, timeout=60)
+            p = subprocess.run([link], env=inst.user_env(), capture_output=True, timeout=60)
             t.is_((p.returncode, p.stdout, p.stderr),
                   (direct.returncode, direct.stdout, direct.stderr),
                   "called as mailq it runs herald-qread")

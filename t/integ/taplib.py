@@ -126,6 +126,42 @@ class Instance:
                                timeout=timeout)
         return p.returncode, p.stderr
 
+    def user_env(self, **extra):
+        """The instance's environment with the identity variables that
+        injection reads (QMAIL*, MAIL*, NAME, HERALD_QUEUE) removed and the
+        user set to alice; extra adds or overrides variables."""
+        e = self.env()
+        for k in list(e):
+            if k.startswith(("QMAIL", "MAIL")) or k in ("NAME", "HERALD_QUEUE"):
+                del e[k]
+        e["USER"] = "alice"
+        e["LOGNAME"] = "alice"
+        e.update(extra)
+        return e
+
+    def submit(self, name, args, message, **extra):
+        """Run an injection program (herald-inject, sendmail) as alice;
+        returns (exit code, stdout, stderr, [queue files it added])."""
+        before = set(self.messages())
+        p = self.run(name, *args, input=message, env=self.user_env(**extra))
+        new = sorted(set(self.messages()) - before)
+        return p.returncode, p.stdout, p.stderr, new
+
+    def submitted(self, t, name, label, args, message, **extra):
+        """submit() a message that must be queued: checks exit 0 and one new
+        queue file, removes it from the queue and returns it as
+        read_queue_file() does plus "header" and "text"; None on failure."""
+        code, out, err, new = self.submit(name, args, message, **extra)
+        if not t.is_(code, 0, "%s: %s exits 0" % (label, name)):
+            t.diag(err)
+            return None
+        if not t.is_(len(new), 1, label + ": one message queued"):
+            return None
+        q = read_queue_file(new[0])
+        os.unlink(new[0])
+        q["header"], _, q["text"] = q["body"].partition(b"\n\n")
+        return q
+
     def messages(self):
         """Paths of the committed messages (the scheduler's view of the queue)."""
         out = []
