@@ -18,7 +18,8 @@ UNIT_TESTS = \
 	t/unit/check_queue_write \
 	t/unit/check_queue_env \
 	t/unit/check_queue_inject \
-	t/unit/check_verp
+	t/unit/check_verp \
+	t/unit/check_local
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -42,6 +43,11 @@ t_unit_check_verp_SOURCES = t/unit/check_verp.c
 t_unit_check_verp_CFLAGS = $(UNIT_CFLAGS)
 t_unit_check_verp_LDADD = verp/libverp.a $(UNIT_LDADD)
 
+t_unit_check_local_SOURCES = t/unit/check_local.c
+t_unit_check_local_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/local
+t_unit_check_local_CFLAGS = $(UNIT_CFLAGS)
+t_unit_check_local_LDADD = $(LOCAL_LIBS) $(CHECK_LIBS)
+
 t_unit_check_addr_SOURCES = t/unit/check_addr.c
 t_unit_check_addr_CFLAGS = $(UNIT_CFLAGS)
 t_unit_check_addr_LDADD = $(UNIT_LDADD)
@@ -57,6 +63,7 @@ INTEG_TESTS = \
 	t/integ/queue-proto.t \
 	t/integ/queue-tools.t \
 	t/integ/queue-crash.t \
-	t/integ/man.t
+	t/integ/man.t \
+	t/integ/local.t
 TESTS += $(INTEG_TESTS)
 EXTRA_DIST += $(INTEG_TESTS) t/integ/taplib.py
