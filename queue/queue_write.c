@@ -417,16 +417,22 @@ queue_writer_abort(struct queue_writer *w)
 	writer_free(w);
 }
 
+/* Tell the scheduler about id: "ID\n" into the FIFO, one atomic write
+ * (shorter than PIPE_BUF). No reader, or a full FIFO: the scheduler's
+ * periodic scan finds the message instead. */
 static void
-trigger(const char *qdir)
+trigger(const char *qdir, const char *id)
 {
 	struct buf path = BUF_INIT;
+	char line[QUEUE_ID_LEN + 1];
 	int fd;
 
+	memcpy(line, id, QUEUE_ID_LEN);
+	line[QUEUE_ID_LEN] = '\n';
 	if (buf_printf(&path, "%s/lock/trigger", qdir) == 0 &&
 	    (fd = open(path.p, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) != -1) {
-		if (write(fd, "", 1) < 0) {
-			/* the scheduler is not running or its FIFO is full: it will scan */
+		if (write(fd, line, sizeof line) < 0) {
+			/* no room: left to the scan */
 		}
 		close(fd);
 	}
@@ -506,7 +512,7 @@ queue_writer_commit(struct queue_writer *w, uint64_t now)
 		goto fail;
 	}
 	unlink(w->tmp.p);
-	trigger(w->qdir);
+	trigger(w->qdir, w->id);
 	buf_free(&dir);
 	writer_free(w);
 	return 0;

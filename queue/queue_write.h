@@ -9,7 +9,7 @@
  *   3. link it to QDIR/mess/SS/ID (the commit point: from here on the
  *      scheduler sees a complete message);
  *   4. fsync QDIR/mess/SS, so the link survives a power loss;
- *   5. unlink QDIR/tmp/ID and poke QDIR/lock/trigger.
+ *   5. unlink QDIR/tmp/ID and write "ID\n" to the FIFO QDIR/lock/trigger.
  * A crash before 3 leaves only an unlocked file in tmp/, which
  * queue_clean removes. Two fsyncs per message, whatever its size. */
 #ifndef HERALD_QUEUE_WRITE_H

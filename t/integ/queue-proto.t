@@ -144,16 +144,19 @@ with Instance() as inst:
     t.is_(err.count(b"\n"), 1, "HERALD_HOME that does not exist: one line on stderr")
     t.is_((inst.messages(), inst.tmp_files()), ([], []), "the real queue is untouched")
 
-    # the trigger FIFO gets one byte per commit when the scheduler listens
+    # the trigger FIFO gets "ID\n" per commit when the scheduler listens
     fifo = inst.path("queue", "lock", "trigger")
     fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
     try:
         good(inst, "with a scheduler listening", MSG, b"s@x", [b"r@y"])
         good(inst, "second message", MSG, b"s@x", [b"r@y"])
-        t.is_(os.read(fd, 100), b"\0\0", "the trigger FIFO got one byte per message")
+        got = os.read(fd, 100).splitlines(keepends=True)
+        t.ok(len(got) == 2 and len(set(got)) == 2 and
+             all(re.fullmatch(rb"[0-9a-f]{22}\n", line) for line in got),
+             "the trigger FIFO got two distinct message ids, one per line")
         inst.queue_raw(MSG, b"Fs@x\0\0")
         inst.queue_raw(MSG, b"Fs@x\0Tr@y\0")
-        t.is_(os.read(fd, 100), b"", "no trigger byte when nothing was queued")
+        t.is_(os.read(fd, 100), b"", "nothing written to the trigger when nothing was queued")
     finally:
         os.close(fd)
 
