@@ -10,4 +10,5 @@ queue_libqueue_a_SOURCES = \
 	queue/queue_scan.c queue/queue_scan.h \
 	queue/queue_clean.c queue/queue_clean.h \
 	queue/queue_inject.c queue/queue_inject.h \
-	queue/queue_stat.c queue/queue_stat.h
+	queue/queue_stat.c queue/queue_stat.h \
+	queue/queue_bounce.c queue/queue_bounce.h

@@ -45,7 +45,7 @@ def check_layout(d, me, label):
     locals_ = read(os.path.join(d, "control", "locals")).split()
     ok &= t.ok(me in locals_ and b"localhost" in locals_, label + ": control/locals")
     for sub in ["control", "users", "lists", "log", "alias", "queue", "queue/tmp",
-                "queue/mess", "queue/lock"]:
+                "queue/mess", "queue/lock", "queue/bounce"]:
         ok &= t.ok(isdir(os.path.join(d, sub)), "%s: %s/ is a directory" % (label, sub))
     mess = os.path.join(d, "queue", "mess")
     names = sorted(os.listdir(mess)) if isdir(mess) else []
