@@ -11,7 +11,10 @@
 
 #include "buf.h"
 #include "err.h"
+#include "queue_bounce.h"
 #include "queue_clean.h"
+#include "queue_id.h"
+#include "queue_path.h"
 
 int
 queue_clean_tmp(const char *qdir, size_t *removed)
@@ -66,5 +69,49 @@ out:
 		closedir(dp);
 	buf_free(&dir);
 	buf_free(&path);
+	return r;
+}
+
+int
+queue_clean_bounce(const char *qdir, size_t *removed)
+{
+	struct buf dir = BUF_INIT, mess = BUF_INIT;
+	struct dirent *d;
+	DIR *dp = NULL;
+	int r = -1;
+
+	*removed = 0;
+	if (buf_printf(&dir, "%s/bounce", qdir) == -1) {
+		err_set("out of memory");
+		goto out;
+	}
+	if ((dp = opendir(dir.p)) == NULL) {
+		if (errno == ENOENT)
+			r = 0;
+		else
+			err_sys("cannot open %s", dir.p);
+		goto out;
+	}
+	for (;;) {
+		errno = 0;
+		if ((d = readdir(dp)) == NULL)
+			break;
+		if (!queue_id_valid(d->d_name) || queue_path_mess(&mess, qdir, d->d_name) == -1)
+			continue;
+		if (access(mess.p, F_OK) == -1 && errno == ENOENT &&
+		    queue_bounce_remove(qdir, d->d_name) == 0)
+			(*removed)++;
+		errno = 0;
+	}
+	if (errno) {
+		err_sys("cannot read %s", dir.p);
+		goto out;
+	}
+	r = 0;
+out:
+	if (dp)
+		closedir(dp);
+	buf_free(&dir);
+	buf_free(&mess);
 	return r;
 }

@@ -12,4 +12,9 @@
  * that cannot be removed is skipped and makes the result -1 at the end. */
 int queue_clean_tmp(const char *qdir, size_t *removed);
 
+/* Remove bounce files (QDIR/bounce/ID) whose message is gone: herald-send
+ * removes a message's bounce file right after the message, so these are
+ * what a crash between the two left. *removed gets their number. */
+int queue_clean_bounce(const char *qdir, size_t *removed);
+
 #endif

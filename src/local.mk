@@ -17,6 +17,6 @@ src_herald_qread_herald_qread_LDADD = $(HERALD_LIBS)
 src_herald_qstat_herald_qstat_SOURCES = src/herald-qstat/main.c
 src_herald_qstat_herald_qstat_LDADD = $(HERALD_LIBS)
 
-sbin_PROGRAMS += src/herald-clean/herald-clean
+bin_PROGRAMS += src/herald-clean/herald-clean
 src_herald_clean_herald_clean_SOURCES = src/herald-clean/main.c
 src_herald_clean_herald_clean_LDADD = $(HERALD_LIBS)

@@ -29,6 +29,10 @@ main(int argc, char **argv)
 		log_fatal(111, "%s", err_str());
 	if (removed)
 		log_info("removed %zu abandoned files from %s/tmp", removed, qdir.p);
+	if (queue_clean_bounce(qdir.p, &removed) == -1)
+		log_fatal(111, "%s", err_str());
+	if (removed)
+		log_info("removed %zu bounce files of messages no longer queued", removed);
 	buf_free(&qdir);
 	return 0;
 }

@@ -145,11 +145,12 @@ out:
 	return r;
 }
 
-int
-control_lines(const char *name, struct buf *out, size_t *count)
+static int
+lines(const char *name, struct buf *out, size_t *count, bool numbered)
 {
 	struct buf all = BUF_INIT;
 	size_t pos = 0, len, start;
+	unsigned long lineno = 0;
 	const char *nl;
 	int r;
 
@@ -160,11 +161,13 @@ control_lines(const char *name, struct buf *out, size_t *count)
 		return r;
 	}
 	while (pos < all.len) {
+		lineno++;
 		nl = memchr(all.p + pos, '\n', all.len - pos);
 		len = nl ? (size_t)(nl - (all.p + pos)) : all.len - pos;
 		len = trim(all.p + pos, len, &start);
 		if (len > 0 && all.p[pos + start] != '#') {
-			if (buf_add(out, all.p + pos + start, len) == -1 || buf_addc(out, '\0') == -1) {
+			if ((numbered && buf_printf(out, "%lu:", lineno) == -1) ||
+			    buf_add(out, all.p + pos + start, len) == -1 || buf_addc(out, '\0') == -1) {
 				err_set("out of memory");
 				buf_free(&all);
 				return -1;
@@ -175,4 +178,16 @@ control_lines(const char *name, struct buf *out, size_t *count)
 	}
 	buf_free(&all);
 	return 0;
+}
+
+int
+control_lines(const char *name, struct buf *out, size_t *count)
+{
+	return lines(name, out, count, false);
+}
+
+int
+control_lines_numbered(const char *name, struct buf *out, size_t *count)
+{
+	return lines(name, out, count, true);
 }

@@ -20,6 +20,9 @@ int control_ulong(const char *name, unsigned long dflt, unsigned long max, unsig
 /* Read the entries of control/NAME into out, each terminated by a NUL;
  * *count gets their number (0 if the file is missing). */
 int control_lines(const char *name, struct buf *out, size_t *count);
+/* As control_lines, with each entry prefixed by its line number and ':'
+ * ("12:example.org:prefix"), for errors that name the line. */
+int control_lines_numbered(const char *name, struct buf *out, size_t *count);
 /* Parse text as control_ulong does; where names the file for errors. */
 int control_parse_ulong(const char *text, const char *where, unsigned long max, unsigned long *out);
 

@@ -9,5 +9,6 @@ src_util_libutil_a_SOURCES = \
 	src/util/control.c src/util/control.h \
 	src/util/fsio.c src/util/fsio.h \
 	src/util/date.c src/util/date.h \
+	src/util/strmap.c src/util/strmap.h \
 	src/util/addr.c src/util/addr.h \
 	src/util/addr_envelope.c src/util/addr_envelope.h

@@ -390,4 +390,21 @@ with Instance() as inst:
     got = p.stdout.decode().splitlines()
     t.ok(p.returncode == 0 and got[1:] == want,
          "herald-qread lists the 100000 recipients in domain order")
+
+# herald-clean removes bounce files whose message is gone, and keeps the others.
+with Instance() as inst:
+    code, err = inst.queue(BODY, b"s@example.org", [b"r@example.org"])
+    [path] = inst.messages()
+    live = os.path.basename(path)
+    gone = "0" * 22
+    bdir = inst.path("queue", "bounce")
+    for name in (live, gone, "not-an-id"):
+        with open(os.path.join(bdir, name), "wb") as f:
+            f.write(b"\nRr@example.org\0S5.1.1\0A1\0Tno (#5.1.1)\0\n")
+    p = inst.run("herald-clean")
+    t.is_(p.returncode, 0, "herald-clean with bounce files exits 0")
+    t.is_(sorted(os.listdir(bdir)), sorted([live, "not-an-id"]),
+          "herald-clean removes the bounce file of a message no longer queued, only that one")
+    t.ok(b"removed 1 bounce files of messages no longer queued" in p.stderr,
+         "herald-clean says how many bounce files it removed")
 t.done()

@@ -1,0 +1,378 @@
+/* send: the scheduler's event loop (see send.h). Signals arrive through a
+ * self-pipe: SIGTERM stops new deliveries and exits once the ones in
+ * flight have reported (or after SEND_STOP_WAIT seconds, leaving them
+ * pending), SIGHUP re-reads control files, SIGALRM makes every deferred
+ * recipient due now. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "err.h"
+#include "fsio.h"
+#include "log.h"
+#include "send.h"
+#include "send_lproto.h"
+
+#define SEND_STOP_WAIT 60
+
+static int sigpipe[2] = { -1, -1 };
+
+static void
+on_signal(int sig)
+{
+	char c = (char)sig;
+	int e = errno;
+
+	if (write(sigpipe[1], &c, 1) < 0) {
+		/* the pipe is full: a signal is pending already */
+	}
+	errno = e;
+}
+
+static uint64_t
+now_s(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+/* Read the settings that can change on SIGHUP into s. */
+static int
+load(struct send *s)
+{
+	struct send_route route = SEND_ROUTE_INIT;
+	struct send_retry retry;
+	struct buf me = BUF_INIT, dbt = BUF_INIT;
+	unsigned long conc;
+	bool found;
+
+	if (control_line("me", &me, &found) == -1)
+		goto fail;
+	if (!found) {
+		err_set("control/me: missing (herald-setup writes it)");
+		goto fail;
+	}
+	if (control_line("doublebounceto", &dbt, &found) == -1)
+		goto fail;
+	/* missing: postmaster; present with an empty first line: drop them */
+	if (!found && buf_sets(&dbt, access("control/doublebounceto", F_OK) == 0 ? "" :
+	    "postmaster") == -1)
+		goto fail;
+	if (control_ulong("concurrencylocal", 10, 1000, &conc) == -1 ||
+	    send_retry_load(&retry) == -1 || send_route_load(&route) == -1)
+		goto fail;
+	if (conc == 0) {
+		err_set("control/concurrencylocal:1: must be at least 1");
+		goto fail;
+	}
+	if (route.locals.count == 0 && send_route_add_local(&route, me.p) == -1)
+		goto fail;
+	send_route_free(&s->route);
+	s->route = route;
+	s->retry = retry;
+	buf_free(&s->me);
+	s->me = me;
+	buf_free(&s->doublebounceto);
+	s->doublebounceto = dbt;
+	if (s->slots == NULL) {         /* the slot table is sized once */
+		if ((s->slots = calloc(conc, sizeof *s->slots)) == NULL) {
+			err_set("out of memory");
+			return -1;
+		}
+		s->nslots = conc;
+	} else if (conc != s->nslots)
+		log_warn("control/concurrencylocal changed: takes effect at the next start");
+	return 0;
+fail:
+	send_route_free(&route);
+	buf_free(&me);
+	buf_free(&dbt);
+	return -1;
+}
+
+int
+send_reload(struct send *s)
+{
+	return load(s);
+}
+
+int
+send_init(struct send *s, int lreq, int lres)
+{
+	struct sigaction sa;
+
+	memset(s, 0, sizeof *s);
+	s->qdir = "queue";
+	s->lreq = lreq;
+	s->lres = lres;
+	s->trigger = s->trigger_keep = -1;
+	s->rnd = (uint32_t)getpid() ^ (uint32_t)time(NULL);
+	if (load(s) == -1)
+		return -1;
+	/* Keep a writer open so the FIFO never reports end of file. */
+	if ((s->trigger = open("queue/lock/trigger", O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1 ||
+	    (s->trigger_keep = open("queue/lock/trigger", O_WRONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		err_sys("cannot open queue/lock/trigger");
+		return -1;
+	}
+	if (pipe2(sigpipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		err_sys("pipe");
+		return -1;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	fcntl(lreq, F_SETFL, fcntl(lreq, F_GETFL) | O_NONBLOCK);
+	return 0;
+}
+
+/* New ids from the trigger FIFO. */
+static int
+read_trigger(struct send *s, uint64_t now)
+{
+	char in[4096], *nl;
+	ssize_t n;
+	size_t len;
+
+	while ((n = read(s->trigger, in, sizeof in)) > 0)
+		if (buf_add(&s->trig_in, in, (size_t)n) == -1) {
+			err_set("out of memory");
+			return -1;
+		}
+	while ((nl = memchr(s->trig_in.p ? s->trig_in.p : "", '\n', s->trig_in.len)) != NULL) {
+		len = (size_t)(nl - s->trig_in.p);
+		*nl = '\0';
+		if (len == QUEUE_ID_LEN && queue_id_valid(s->trig_in.p) &&
+		    !strmap_get(&s->known, s->trig_in.p, len)) {
+			if (strmap_put(&s->known, s->trig_in.p, len, NULL) == -1 ||
+			    send_wait_push(s, s->trig_in.p, (uint32_t)now, false) == -1)
+				return -1;
+			log_info("new msg %s", s->trig_in.p);
+		}
+		buf_consume(&s->trig_in, len + 1);
+	}
+	if (s->trig_in.len > 4 * QUEUE_ID_LEN)     /* garbage without newlines */
+		buf_reset(&s->trig_in);
+	return 0;
+}
+
+/* Results from herald-lspawn; a malformed one is a fatal protocol error. */
+static int
+read_results(struct send *s, uint64_t now, bool *eof)
+{
+	struct send_lproto_result r;
+	char in[8192];
+	size_t used;
+	ssize_t n;
+	int k;
+
+	n = read(s->lres, in, sizeof in);
+	if (n == 0) {
+		*eof = true;
+		return 0;
+	}
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : (err_sys("read from herald-lspawn"), -1);
+	if (buf_add(&s->lin, in, (size_t)n) == -1) {
+		err_set("out of memory");
+		return -1;
+	}
+	while ((k = send_lproto_result(s->lin.p, s->lin.len, &r, &used)) == 1) {
+		if (send_msg_result(s, r.num, r.status, r.text, now) == -1)
+			return -1;
+		buf_consume(&s->lin, used);
+	}
+	return k;
+}
+
+static int
+flush_requests(struct send *s)
+{
+	ssize_t n;
+
+	while (s->lout.len) {
+		n = write(s->lreq, s->lout.p, s->lout.len);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			err_sys("write to herald-lspawn");
+			return -1;
+		}
+		buf_consume(&s->lout, (size_t)n);
+	}
+	return 0;
+}
+
+/* Open waiting messages whose time has come, while there is room. */
+static int
+activate(struct send *s, uint64_t now)
+{
+	const struct send_wait *top;
+	struct send_wait w;
+
+	while (!s->stopping && s->nactive < SEND_ACTIVE_MAX && (top = send_wait_top(s)) &&
+	    top->when <= now) {
+		send_wait_pop(s, &w);
+		if (send_msg_activate(s, w.id, w.force) == -1) {
+			if (errno == ENOENT) {
+				strmap_del(&s->known, w.id, QUEUE_ID_LEN);
+				continue;
+			}
+			log_warn("msg %s: %s; trying again later", w.id, err_str());
+			if (send_wait_push(s, w.id, (uint32_t)(now + s->retry.min), w.force) == -1)
+				return -1;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static int
+on_signals(struct send *s)
+{
+	char sig[16];
+	ssize_t n, i;
+
+	while ((n = read(sigpipe[0], sig, sizeof sig)) > 0)
+		for (i = 0; i < n; i++)
+			switch (sig[i]) {
+			case SIGTERM:
+			case SIGINT:
+				if (!s->stopping)
+					log_info("status: stopping: %lu deliveries in flight", s->inflight);
+				s->stopping = true;
+				break;
+			case SIGHUP:
+				if (send_reload(s) == -1)
+					log_warn("%s; keeping the old settings", err_str());
+				else
+					log_info("status: control files read again");
+				break;
+			case SIGALRM:
+				log_info("status: retrying every deferred recipient now");
+				send_wait_force_all(s);
+				break;
+			}
+	return 0;
+}
+
+int
+send_run(struct send *s)
+{
+	struct pollfd pfd[4];
+	uint64_t now = now_s(), stop_at = 0;
+	const struct send_wait *top;
+	bool eof = false;
+	int timeout;
+
+	if (send_wait_scan(s, now) == -1)
+		goto fatal;
+	log_info("status: started with %zu messages in the queue, concurrencylocal %lu",
+	    s->nheap, s->nslots);
+	for (;;) {
+		now = now_s();
+		if (activate(s, now) == -1 || send_msg_dispatch(s, now) == -1 ||
+		    send_msg_commit(s) == -1 || send_msg_reap(s, now) == -1 ||
+		    flush_requests(s) == -1)
+			goto fatal;
+		if (s->stopping) {
+			if (stop_at == 0)
+				stop_at = now + SEND_STOP_WAIT;
+			if (s->inflight == 0 || now >= stop_at)
+				break;
+		}
+		timeout = -1;
+		if ((top = send_wait_top(s)) && s->nactive < SEND_ACTIVE_MAX)
+			timeout = top->when <= now ? 0 : (int)(top->when - now) * 1000;
+		if (timeout == -1 || timeout > SEND_SCAN_INTERVAL * 1000)
+			timeout = SEND_SCAN_INTERVAL * 1000;
+		if (s->stopping)
+			timeout = 1000;
+		pfd[0] = (struct pollfd){ sigpipe[0], POLLIN, 0 };
+		pfd[1] = (struct pollfd){ s->trigger, POLLIN, 0 };
+		pfd[2] = (struct pollfd){ s->lres, POLLIN, 0 };
+		pfd[3] = (struct pollfd){ s->lreq, s->lout.len ? POLLOUT : 0, 0 };
+		if (poll(pfd, 4, timeout) == -1 && errno != EINTR) {
+			err_sys("poll");
+			goto fatal;
+		}
+		now = now_s();
+		if (on_signals(s) == -1 || read_trigger(s, now) == -1)
+			goto fatal;
+		if (pfd[2].revents && read_results(s, now, &eof) == -1)
+			goto fatal;
+		if (eof) {
+			err_set("herald-lspawn went away");
+			goto fatal;
+		}
+		if (send_msg_commit(s) == -1 || send_msg_reap(s, now) == -1)
+			goto fatal;
+		if (now >= s->last_scan + SEND_SCAN_INTERVAL && send_wait_scan(s, now) == -1)
+			goto fatal;
+	}
+	if (send_msg_commit(s) == -1)
+		goto fatal;
+	log_info("status: stopped; %lu deliveries left in flight stay pending", s->inflight);
+	return 0;
+fatal:
+	{
+		struct buf why = BUF_INIT;
+
+		buf_sets(&why, err_str());
+		send_msg_commit(s);     /* keep what is known; its own error does not matter */
+		err_set("%s", why.p ? why.p : "out of memory");
+		buf_free(&why);
+	}
+	return 111;
+}
+
+void
+send_free(struct send *s)
+{
+	unsigned long i;
+
+	while (s->ring) {
+		struct send_msg *m = s->ring;
+
+		s->ring = m->next == m ? NULL : m->next;
+		if (s->ring) {
+			struct send_msg *p = s->ring;
+
+			while (p->next != m)
+				p = p->next;
+			p->next = m->next;
+		}
+		queue_cursor_close(&m->cur);
+		queue_msg_close(&m->qm);
+		free(m->fails);
+		free(m);
+	}
+	for (i = 0; i < s->nslots; i++)
+		free(s->slots[i].rcpt);
+	free(s->slots);
+	free(s->heap);
+	strmap_free(&s->known);
+	send_route_free(&s->route);
+	buf_free(&s->me);
+	buf_free(&s->doublebounceto);
+	buf_free(&s->lout);
+	buf_free(&s->lin);
+	buf_free(&s->trig_in);
+	if (s->trigger != -1)
+		close(s->trigger);
+	if (s->trigger_keep != -1)
+		close(s->trigger_keep);
+}

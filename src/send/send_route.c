@@ -1,0 +1,140 @@
+/* send_route: local/remote classification (rules in send_route.h). */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+#include "err.h"
+#include "send_route.h"
+
+/* Lower-case n bytes of s into b. */
+static int
+lower(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	buf_reset(b);
+	if (buf_reserve(b, n) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		b->p[i] = (char)tolower((unsigned char)s[i]);
+	b->len = n;
+	b->p[n] = '\0';
+	return 0;
+}
+
+int
+send_route_add_local(struct send_route *r, const char *domain)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	rc = lower(&b, domain, strlen(domain)) == -1 ? -1 :
+	    strmap_put(&r->locals, b.p, b.len, NULL);
+	if (rc == -1)
+		err_set("out of memory");
+	buf_free(&b);
+	return rc;
+}
+
+int
+send_route_add_vdom(struct send_route *r, const char *line, const char *where)
+{
+	struct buf key = BUF_INIT;
+	const char *colon = strchr(line, ':');
+	int rc = -1;
+
+	if (colon == NULL) {
+		err_set("%s: missing ':' (want key:prefix)", where);
+		return -1;
+	}
+	if (strchr(colon + 1, ':') || strchr(colon + 1, '@')) {
+		err_set("%s: the prefix may not contain ':' or '@'", where);
+		return -1;
+	}
+	if (lower(&key, line, (size_t)(colon - line)) == -1 ||
+	    strmap_put(&r->vdoms, key.p, key.len, colon + 1) == -1)
+		err_set("out of memory");
+	else
+		rc = 0;
+	buf_free(&key);
+	return rc;
+}
+
+int
+send_route_load(struct send_route *r)
+{
+	struct buf list = BUF_INIT, where = BUF_INIT;
+	const char *p;
+	size_t n, i;
+	int rc = -1;
+
+	if (control_lines("locals", &list, &n) == -1)
+		goto out;
+	for (p = list.p, i = 0; i < n; i++, p += strlen(p) + 1)
+		if (send_route_add_local(r, p) == -1)
+			goto out;
+	if (control_lines_numbered("virtualdomains", &list, &n) == -1)
+		goto out;
+	for (p = list.p, i = 0; i < n; i++) {
+		unsigned long line = strtoul(p, (char **)&p, 10);
+
+		p++;            /* the ':' after the line number */
+		buf_reset(&where);
+		if (buf_printf(&where, "control/virtualdomains:%lu", line) == -1 ||
+		    send_route_add_vdom(r, p, where.p) == -1)
+			goto out;
+		p += strlen(p) + 1;
+	}
+	rc = 0;
+out:
+	buf_free(&list);
+	buf_free(&where);
+	return rc;
+}
+
+enum send_route_kind
+send_route_classify(const struct send_route *r, const char *addr, size_t len, struct buf *out)
+{
+	struct buf low = BUF_INIT;
+	const struct strmap_slot *hit = NULL;
+	enum send_route_kind kind = SEND_ROUTE_REMOTE;
+	size_t at = len, i;
+
+	buf_reset(out);
+	for (i = len; i > 0; i--)
+		if (addr[i - 1] == '@') {
+			at = i - 1;
+			break;
+		}
+	if (at == len || lower(&low, addr, len) == -1) {
+		kind = SEND_ROUTE_LOCAL;        /* no domain (or no memory: keep it here) */
+		goto local;
+	}
+	if (strmap_get(&r->locals, low.p + at + 1, len - at - 1)) {
+		kind = SEND_ROUTE_LOCAL;
+		goto local;
+	}
+	for (i = 0; i <= len && !hit; i++)
+		if (i == 0 || i == at + 1 || i == len || (i > at && low.p[i] == '.'))
+			hit = strmap_get(&r->vdoms, low.p + i, len - i);
+	if (hit == NULL || hit->val == NULL || hit->val[0] == '\0')
+		goto out;
+	kind = SEND_ROUTE_LOCAL;
+	if (buf_adds(out, hit->val) == -1 || buf_addc(out, '-') == -1)
+		goto out;
+local:
+	buf_add(out, addr, len);
+out:
+	buf_free(&low);
+	return kind;
+}
+
+void
+send_route_free(struct send_route *r)
+{
+	strmap_free(&r->locals);
+	strmap_free(&r->vdoms);
+}

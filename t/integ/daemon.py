@@ -1,0 +1,110 @@
+"""daemon: run herald-start for an Instance in the background, for the
+integration tests of the scheduler. Everything it starts is stopped by PID
+in stop() (and in __exit__), also when the test fails.
+
+    with Instance() as inst, Daemon(inst) as d:
+        ...inject...
+        d.wait_for(lambda: os.listdir(maildir_new), "delivered")
+"""
+import os
+import signal
+import subprocess
+import time
+
+from taplib import prog
+
+
+class Daemon:
+    def __init__(self, inst, env=None):
+        self.inst = inst
+        self.env = env or inst.env()
+        self.proc = None
+        self.log_path = inst.path("..", "herald-start.log")
+        self.log = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([prog("herald-start")], env=self.env, stdin=subprocess.DEVNULL,
+                                     stdout=self.log, stderr=self.log)
+        # ready once herald-send has logged its start
+        self.wait_for(lambda: b"herald-send: status: started" in self.text(), "herald-send started",
+                      timeout=20)
+
+    def text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read()
+
+    def children(self, pid):
+        """PIDs whose parent is pid (/proc/PID/task/*/children)."""
+        out = []
+        try:
+            tasks = os.listdir("/proc/%d/task" % pid)
+        except OSError:
+            return out
+        for tid in tasks:
+            try:
+                with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                    out.extend(int(x) for x in f.read().split())
+            except OSError:
+                pass
+        return out
+
+    def descendants(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return []
+        todo, seen = [self.proc.pid], []
+        while todo:
+            p = todo.pop()
+            for c in self.children(p):
+                seen.append(c)
+                todo.append(c)
+        return seen
+
+    def signal(self, sig):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def stop(self, timeout=90):
+        """SIGTERM herald-start and wait; returns its exit code (None if it had to be killed)."""
+        if self.proc is None:
+            return None
+        code = None
+        if self.proc.poll() is None:
+            kids = self.descendants()
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                code = self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            for k in kids:          # anything left behind
+                try:
+                    os.kill(k, signal.SIGKILL)
+                except OSError:
+                    pass
+        else:
+            code = self.proc.returncode
+        self.proc = None
+        if self.log:
+            self.log.close()
+        return code
+
+    def wait_for(self, cond, what, timeout=30):
+        """Poll cond() until true; raises TimeoutError naming what."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            v = cond()
+            if v:
+                return v
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError("herald-start exited %d while waiting for %s:\n%s" %
+                                   (self.proc.returncode, what, self.text().decode(errors="replace")))
+            time.sleep(0.02)
+        raise TimeoutError("timed out waiting for " + what)
