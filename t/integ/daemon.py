@@ -1,17 +1,36 @@
 """daemon: run herald-start for an Instance in the background, for the
 integration tests of the scheduler. Everything it starts is stopped by PID
-in stop() (and in __exit__), also when the test fails.
+in stop() (and in __exit__), also when the test fails: this process
+becomes a child subreaper, so deliveries orphaned by a killed herald-send
+or herald-lspawn are reparented to it and stopped too.
 
     with Instance() as inst, Daemon(inst) as d:
         ...inject...
         d.wait_for(lambda: os.listdir(maildir_new), "delivered")
 """
+import ctypes
 import os
 import signal
 import subprocess
 import time
 
 from taplib import prog
+
+PR_SET_CHILD_SUBREAPER = 36
+ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def reap_orphans():
+    """Kill and reap what herald-start's children left running (orphaned
+    deliveries), now children of this subreaper."""
+    with open("/proc/self/task/%d/children" % os.getpid()) as f:
+        pids = [int(x) for x in f.read().split()]
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGKILL)
+            os.waitpid(p, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
 
 
 class Daemon:
@@ -92,6 +111,7 @@ class Daemon:
         else:
             code = self.proc.returncode
         self.proc = None
+        reap_orphans()
         if self.log:
             self.log.close()
         return code
