@@ -68,10 +68,10 @@ t_unit_check_inject_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/inject
 t_unit_check_inject_CFLAGS = $(UNIT_CFLAGS)
 t_unit_check_inject_LDADD = src/inject/libinject.a $(UNIT_LDADD)
 
-check_PROGRAMS += t/integ/dsn-build
-t_integ_dsn_build_SOURCES = t/integ/dsn_build.c
-t_integ_dsn_build_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/send
-t_integ_dsn_build_LDADD = src/send/libsend.a src/inject/libinject.a $(HERALD_LIBS)
+check_PROGRAMS += t/integ/test_dsn_build
+t_integ_test_dsn_build_SOURCES = t/integ/test_dsn_build.c
+t_integ_test_dsn_build_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/send
+t_integ_test_dsn_build_LDADD = src/send/libsend.a src/inject/libinject.a $(HERALD_LIBS)
 
 INTEG_TESTS = \
 	t/integ/inject.t \

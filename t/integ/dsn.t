@@ -7,7 +7,7 @@ as text/rfc822-headers; the bounce record file (torn final record,
 duplicate recipients, 10,000 records read in bounded memory); and where
 bounces go when queued: to the sender, a double bounce to
 control/doublebounceto, nothing for a failed double bounce. Driven through
-the test program t/integ/dsn-build against messages queued in a temporary
+the test program t/integ/test_dsn_build against messages queued in a temporary
 instance."""
 import email
 import os
@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from taplib import BUILD, Tap, Instance, prog, read_queue_file  # noqa: E402
 
 t = Tap()
-DSN_BUILD = os.path.join(BUILD, "t", "integ", "dsn-build")
+DSN_BUILD = os.path.join(BUILD, "t", "integ", "test_dsn_build")
 MSG = (b"From: alice@example.org\nTo: joe@example.org\nSubject: the original subject\n"
        b"Message-ID: <orig.1@example.org>\n\nThe body must not be returned.\n")
 
@@ -74,7 +74,7 @@ with Instance(me="herald.test") as inst:
               "joe@example.org", "5.1.1", "550 5.1.1 <joe@example.org>: no such user",
               "ann@example.org", "nonsense", "mailbox unusable",
               "old@example.org", "4.4.7", "message is too old: gave up after 604800 seconds")
-    t.is_(p.returncode, 0, "dsn-build builds a bounce")
+    t.is_(p.returncode, 0, "test_dsn_build builds a bounce")
     msg, blocks = parse_dsn("bounce", p.stdout)
     t.is_(msg["From"], "MAILER-DAEMON@herald.test", "From: MAILER-DAEMON@me")
     t.is_(msg["To"], "alice@example.org", "To: the original sender")

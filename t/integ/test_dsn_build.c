@@ -1,14 +1,14 @@
-/* dsn-build: a test driver for the bounce builder (send_dsn) and the
+/* test_dsn_build: a test driver for the bounce builder (send_dsn) and the
  * bounce record file (queue_bounce), used by t/integ/dsn.t.
  *
- *   dsn-build [-q] [-m ME] [-n NOW] QDIR ID [RCPT STATUS TEXT]...
+ *   test_dsn_build [-q] [-m ME] [-n NOW] QDIR ID [RCPT STATUS TEXT]...
  *       print the bounce of message ID for the failures given (or, with
  *       none given, those of QDIR/bounce/ID); -q queues it instead through
  *       herald-queue, routed as herald-send does (control/doublebounceto),
  *       and prints "queued TO FROM" or "dropped"
- *   dsn-build -a QDIR ID RCPT STATUS TEXT     append one bounce record
- *   dsn-build -A QDIR ID N TEXTLEN            append N records u0@x.test ...
- *   dsn-build -r QDIR ID                      print the records, one a line */
+ *   test_dsn_build -a QDIR ID RCPT STATUS TEXT     append one bounce record
+ *   test_dsn_build -A QDIR ID N TEXTLEN            append N records u0@x.test ...
+ *   test_dsn_build -r QDIR ID                      print the records, one a line */
 #include "config.h"
 
 #include <signal.h>
@@ -30,7 +30,7 @@
 static void __attribute__((noreturn))
 die(const char *what)
 {
-	fprintf(stderr, "dsn-build: %s: %s\n", what, err_str());
+	fprintf(stderr, "test_dsn_build: %s: %s\n", what, err_str());
 	exit(111);
 }
 
@@ -180,7 +180,7 @@ done:
 	buf_free(&from);
 	return 0;
 usage:
-	fprintf(stderr, "usage: dsn-build [-q] [-m me] [-n now] qdir id [rcpt status text]...\n"
-	    "       dsn-build -a qdir id rcpt status text | -A qdir id n textlen | -r qdir id\n");
+	fprintf(stderr, "usage: test_dsn_build [-q] [-m me] [-n now] qdir id [rcpt status text]...\n"
+	    "       test_dsn_build -a qdir id rcpt status text | -A qdir id n textlen | -r qdir id\n");
 	return 100;
 }
