@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "date.h"
 #include "err.h"
 #include "queue_env.h"
 #include "queue_inject.h"
@@ -39,9 +40,7 @@ queue_inject_run(struct queue_inject *q, int fd_msg, int fd_env)
 
 	q->id[0] = '\0';
 	q->rcpts = 0;
-	/* databytes limits the message as given, not the trace line added to it */
-	if (queue_writer_open(&w, q->qdir,
-	    q->max_body && q->trace ? q->max_body + strlen(q->trace) : q->max_body) == -1)
+	if (queue_writer_open(&w, q->qdir, queue_inject_limit(q->max_body, q->trace)) == -1)
 		return errno == ENOMEM ? QUEUE_EXIT_NOMEM : QUEUE_EXIT_QUEUE;
 	if (q->trace && queue_writer_body(&w, q->trace, strlen(q->trace)) != 0) {
 		err_set("cannot write the trace line");
@@ -112,4 +111,22 @@ write_fail:
 	r = write_error();
 	queue_writer_abort(&w);
 	return r;
+}
+
+int
+queue_inject_trace(struct buf *out, long pid, long uid, uint64_t now)
+{
+	buf_reset(out);
+	if (buf_printf(out, "Received: (herald %ld invoked by uid %ld); ", pid, uid) == -1 ||
+	    date_trace(out, (time_t)now) == -1 || buf_addc(out, '\n') == -1) {
+		err_set("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t
+queue_inject_limit(uint64_t databytes, const char *trace)
+{
+	return databytes && trace ? databytes + strlen(trace) : databytes;
 }

@@ -38,5 +38,11 @@ struct queue_inject {
 
 /* Queue one message; returns a queue_exit code, and err_str() says why. */
 enum queue_exit queue_inject_run(struct queue_inject *q, int fd_msg, int fd_env);
+/* Set out to the trace line every injection adds (qmail's style):
+ * "Received: (herald PID invoked by uid UID); DATE\n". */
+int queue_inject_trace(struct buf *out, long pid, long uid, uint64_t now);
+/* The body limit to give queue_writer_open: databytes limits the message
+ * as given, not the trace line added to it (0: no limit). */
+uint64_t queue_inject_limit(uint64_t databytes, const char *trace);
 
 #endif

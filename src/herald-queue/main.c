@@ -10,7 +10,6 @@
 
 #include "buf.h"
 #include "control.h"
-#include "date.h"
 #include "err.h"
 #include "home.h"
 #include "log.h"
@@ -56,9 +55,7 @@ main(int argc, char **argv)
 		return QUEUE_EXIT_CONFIG;
 	}
 	if (home_path(&qdir, "queue") == -1 ||
-	    buf_printf(&trace, "Received: (herald %ld invoked by uid %ld); ", (long)getpid(),
-		(long)getuid()) == -1 ||
-	    date_trace(&trace, now) == -1 || buf_addc(&trace, '\n') == -1) {
+	    queue_inject_trace(&trace, (long)getpid(), (long)getuid(), (uint64_t)now) == -1) {
 		log_warn("out of memory (exit %d)", QUEUE_EXIT_NOMEM);
 		return QUEUE_EXIT_NOMEM;
 	}

@@ -10,12 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "err.h"
 #include "fsio.h"
 #include "home.h"
 #include "inject_queue.h"
+#include "queue_inject.h"
 
 /* qmail-queue's exit codes and what they mean (qmail's own wording). */
 static const struct {
@@ -127,6 +130,56 @@ fail:
 	_exit(127);
 }
 
+/* True if this process may write the queue itself (see inject_queue.h). */
+static bool
+inject_queue_direct(struct inject_queue *q)
+{
+	struct buf tmp = BUF_INIT;
+	const char *v = getenv("HERALD_QUEUE");
+	bool ok;
+
+	if ((v && *v) || getuid() != geteuid() || getgid() != getegid())
+		return false;
+	ok = home_path(&q->qdir, "queue") == 0 && buf_printf(&tmp, "%s/tmp", q->qdir.p) == 0 &&
+	    access(tmp.p, W_OK | X_OK) == 0;
+	buf_free(&tmp);
+	return ok;
+}
+
+/* Start an in-process injection: the writer, with herald-queue's trace line. */
+static int
+inject_queue_start_direct(struct inject_queue *q)
+{
+	struct buf trace = BUF_INIT;
+	unsigned long databytes;
+	int r = -1;
+
+	if (control_ulong("databytes", 0, (unsigned long)-1, &databytes) == -1) {
+		err_set("herald-queue: %s (#4.3.0)", err_str());
+		goto out;
+	}
+	if (queue_inject_trace(&trace, (long)getpid(), (long)getuid(), (uint64_t)time(NULL)) == -1 ||
+	    (q->w = malloc(sizeof *q->w)) == NULL) {
+		err_set("out of memory");
+		goto out;
+	}
+	if (queue_writer_open(q->w, q->qdir.p, queue_inject_limit(databytes, trace.p)) == -1) {
+		err_set("herald-queue: %s (#4.3.0)", err_str());
+		free(q->w);
+		q->w = NULL;
+		goto out;
+	}
+	if (queue_writer_body(q->w, trace.p, trace.len) != 0) {
+		err_set("herald-queue: %s (#4.3.0)", err_str());
+		inject_queue_abort(q);
+		goto out;
+	}
+	r = 0;
+out:
+	buf_free(&trace);
+	return r;
+}
+
 int
 inject_queue_start(struct inject_queue *q)
 {
@@ -138,6 +191,11 @@ inject_queue_start(struct inject_queue *q)
 	q->pid = -1;
 	q->msg = q->env = -1;
 	q->broken = false;
+	q->w = NULL;
+	q->big = false;
+	q->qdir = (struct buf)BUF_INIT;
+	if (inject_queue_direct(q))
+		return inject_queue_start_direct(q);
 	if (inject_queue_find(&path, "herald-queue", "HERALD_QUEUE", true) == -1)
 		goto out;
 	if (pipe2(mp, O_CLOEXEC) == -1 || pipe2(ep, O_CLOEXEC) == -1 ||
@@ -183,6 +241,17 @@ out:
 int
 inject_queue_write(struct inject_queue *q, const void *p, size_t n)
 {
+	int r;
+
+	if (q->w) {
+		if (q->big)
+			return 0;
+		if ((r = queue_writer_body(q->w, p, n)) == 1)
+			q->big = true;
+		if (r == -1)
+			err_set("herald-queue: %s (#4.3.0)", err_str());
+		return r == -1 ? -1 : 0;
+	}
 	if (q->broken)
 		return 0;
 	if (fsio_write_all(q->msg, p, n) == -1) {
@@ -196,19 +265,14 @@ inject_queue_write(struct inject_queue *q, const void *p, size_t n)
 	return 0;
 }
 
-int
-inject_queue_status(int status)
+/* The tool's exit code (0, 100, 111) for a qmail-queue exit code; err_str() says why. */
+static int
+inject_queue_code(int code)
 {
 	size_t i;
 	const char *text = NULL;
-	int code;
 	bool perm;
 
-	if (WIFSIGNALED(status)) {
-		err_set("herald-queue crashed (signal %d) (#4.3.0)", WTERMSIG(status));
-		return 111;
-	}
-	code = WEXITSTATUS(status);
 	if (code == 0)
 		return 0;
 	perm = code >= 11 && code <= 40;
@@ -222,11 +286,57 @@ inject_queue_status(int status)
 }
 
 int
+inject_queue_status(int status)
+{
+	if (WIFSIGNALED(status)) {
+		err_set("herald-queue crashed (signal %d) (#4.3.0)", WTERMSIG(status));
+		return 111;
+	}
+	return inject_queue_code(WEXITSTATUS(status));
+}
+
+/* inject_queue_finish for an in-process injection. */
+static int
+inject_queue_finish_direct(struct inject_queue *q, const char *sender, const char *rcpts,
+    size_t n)
+{
+	size_t i, len;
+	int code = QUEUE_EXIT_OK;
+
+	if (q->big)
+		code = QUEUE_EXIT_REFUSED;
+	else if (strlen(sender) > QUEUE_ADDR_MAX)
+		code = QUEUE_EXIT_TOOLONG;
+	else if (queue_writer_sender(q->w, sender, strlen(sender)) == -1)
+		code = QUEUE_EXIT_WRITE;
+	for (i = 0; code == QUEUE_EXIT_OK && i < n; i += len + 1) {
+		len = strlen(rcpts + i);
+		if (len > QUEUE_ADDR_MAX)
+			code = QUEUE_EXIT_TOOLONG;
+		else if (queue_writer_rcpt(q->w, rcpts + i, len) == -1)
+			code = errno == ENOMEM ? QUEUE_EXIT_NOMEM : QUEUE_EXIT_WRITE;
+	}
+	if (code != QUEUE_EXIT_OK) {
+		inject_queue_abort(q);
+		return inject_queue_code(code);
+	}
+	if (queue_writer_commit(q->w, (uint64_t)time(NULL)) == -1)
+		code = errno == ENOMEM ? QUEUE_EXIT_NOMEM : QUEUE_EXIT_WRITE;
+	free(q->w);
+	q->w = NULL;
+	buf_free(&q->qdir);
+	return inject_queue_code(code);
+}
+
+int
 inject_queue_finish(struct inject_queue *q, const char *sender, const char *rcpts, size_t n)
 {
 	struct buf env = BUF_INIT;
 	size_t i, len;
 	int status, r;
+
+	if (q->w)
+		return inject_queue_finish_direct(q, sender, rcpts, n);
 
 	close(q->msg);
 	q->msg = -1;
@@ -269,6 +379,12 @@ inject_queue_abort(struct inject_queue *q)
 {
 	int status;
 
+	if (q->w) {
+		queue_writer_abort(q->w);
+		free(q->w);
+		q->w = NULL;
+	}
+	buf_free(&q->qdir);
 	if (q->msg != -1)
 		close(q->msg);
 	if (q->env != -1)

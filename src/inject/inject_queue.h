@@ -8,7 +8,13 @@
  * binary's directory (the build tree).
  *
  * herald-queue's exit codes are qmail-queue's: 0 queued, 11-40 permanent
- * (the tool exits 100), anything else temporary (the tool exits 111). */
+ * (the tool exits 100), anything else temporary (the tool exits 111).
+ *
+ * When the caller may write the queue itself (HERALD_QUEUE is not set and
+ * queue/tmp is writable by its real and effective uid: a single-user
+ * instance's owner, or root), the message is queued in-process with the same
+ * queue writer, trace line and databytes limit as herald-queue, which saves
+ * a process per message; the outcome maps to the same codes. */
 #ifndef HERALD_INJECT_QUEUE_H
 #define HERALD_INJECT_QUEUE_H
 
@@ -17,8 +23,12 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "queue_write.h"
 
 struct inject_queue {
+	struct queue_writer *w;         /* in-process: the writer; NULL: herald-queue */
+	bool big;                       /* in-process: the message is over databytes */
+	struct buf qdir;
 	pid_t pid;
 	int msg;                /* write end of herald-queue's fd 0, or -1 */
 	int env;                /* write end of herald-queue's fd 1, or -1 */

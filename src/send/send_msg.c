@@ -351,7 +351,8 @@ finish(struct send *s, struct send_msg *m, uint64_t now)
 			return -1;
 		if (unlink(path.p) == -1 && errno != ENOENT)
 			log_warn("msg %s: cannot remove %s: %m", m->id, path.p);
-		queue_bounce_remove(s->qdir, m->id);
+		/* its bounce file, if any, went with the bounce (send_bounce);
+		 * herald-clean removes one a crash left behind */
 		strmap_del(&s->known, m->id, QUEUE_ID_LEN);
 		log_info("end msg %s", m->id);
 		buf_free(&path);

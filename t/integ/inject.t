@@ -252,5 +252,21 @@ with Instance() as inst:
         refused(inst, "herald-queue missing", ["a@example.org"], b"\nx\n", 111,
                 ["cannot run", "nonexistent"], HERALD_QUEUE=os.path.join(d, "nonexistent"))
 
+    # Written in-process (the caller owns the queue): the same trace line,
+    # databytes limit and exit codes as through herald-queue.
+    q = queued(inst, "in-process", ["a@example.org"], b"Subject: direct\n\nbody\n")
+    if q:
+        t.ok(re.match(rb"Received: \(herald \d+ invoked by uid %d\); \d+ \w{3} \d{4} "
+                      rb"\d\d:\d\d:\d\d -0000\n" % os.getuid(), q["body"]),
+             "in-process: herald-queue's trace line comes first")
+    inst.control("databytes", "600\n")
+    refused(inst, "in-process, over databytes", ["a@example.org"], b"\n" + b"y" * 1000 + b"\n",
+            100, ["permanently refused", "31"])
+    q = queued(inst, "in-process, under databytes", ["a@example.org"], b"\n" + b"y" * 300 + b"\n")
+    t.ok(q is not None, "in-process: a message under databytes is queued")
+    inst.control("databytes", "oops\n")
+    refused(inst, "in-process, bad control/databytes", ["a@example.org"], b"\nx\n", 111,
+            ["control/databytes"])
+    os.unlink(inst.path("control", "databytes"))
     t.is_(inst.tmp_files(), [], "nothing is left in queue/tmp")
 t.done()

@@ -59,7 +59,7 @@ with Instance(me="herald.test") as inst:
         d.start()
         for k in range(KILLS):
             # let some deliveries happen, then kill one process at a random moment
-            time.sleep(rnd.uniform(0.2, 1.0))
+            time.sleep(rnd.uniform(0.05, 0.3))
             got = lines()
             if len(set(got)) >= N:
                 break
@@ -86,7 +86,7 @@ with Instance(me="herald.test") as inst:
                 d.start()
             # the repeats caused by this kill show up before the next one; measure
             # them once the retries (retrymin 1 s) have happened
-            time.sleep(1.5)
+            time.sleep(1.2)
             got = lines()
             worst = max(worst, (len(got) - len(set(got))) - dups_before)
         d.wait_for(lambda: len(set(lines())) >= N, "every recipient delivered", timeout=240)
