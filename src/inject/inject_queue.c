@@ -194,8 +194,14 @@ inject_queue_start(struct inject_queue *q)
 	q->w = NULL;
 	q->big = false;
 	q->qdir = (struct buf)BUF_INIT;
-	if (inject_queue_direct(q))
-		return inject_queue_start_direct(q);
+	if (inject_queue_direct(q)) {
+		if (inject_queue_start_direct(q) == -1) {
+			buf_free(&q->qdir);
+			return -1;
+		}
+		return 0;
+	}
+	buf_free(&q->qdir);
 	if (inject_queue_find(&path, "herald-queue", "HERALD_QUEUE", true) == -1)
 		goto out;
 	if (pipe2(mp, O_CLOEXEC) == -1 || pipe2(ep, O_CLOEXEC) == -1 ||
