@@ -8,8 +8,8 @@ src_herald_queue_herald_queue_LDADD = $(HERALD_LIBS)
 sbin_PROGRAMS += src/herald-setup/herald-setup
 src_herald_setup_herald_setup_SOURCES = src/herald-setup/main.c \
 	src/herald-setup/setup.c src/herald-setup/setup.h
-src_herald_setup_herald_setup_LDADD = $(HERALD_LIBS)
-src_herald_setup_herald_setup_CPPFLAGS = $(AM_CPPFLAGS) -DHERALD_BINDIR='"$(bindir)"'
+src_herald_setup_herald_setup_LDADD = src/inject/libinject.a $(HERALD_LIBS)
+src_herald_setup_herald_setup_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/inject
 
 bin_PROGRAMS += src/herald-qread/herald-qread src/herald-qstat/herald-qstat
 src_herald_qread_herald_qread_SOURCES = src/herald-qread/main.c

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "inject_queue.h"
 #include "log.h"
 #include "setup.h"
 
@@ -19,40 +20,11 @@ usage(void)
 	exit(100);
 }
 
-/* herald-queue next to this program, in the build tree, or in the
- * configured bindir (herald-setup itself is installed in sbindir). */
-static const char *
-find_queue_prog(void)
-{
-	static char path[PATH_MAX + 64];
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n <= 0)
-		return NULL;
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) == NULL)
-		return NULL;
-	*slash = '\0';
-	snprintf(path, sizeof path, "%s/herald-queue", self);
-	if (access(path, X_OK) == 0)
-		return path;
-	snprintf(path, sizeof path, "%s/../herald-queue/herald-queue", self);
-	if (access(path, X_OK) == 0)
-		return path;
-	snprintf(path, sizeof path, "%s/herald-queue", HERALD_BINDIR);
-	if (access(path, X_OK) == 0)
-		return path;
-	return NULL;
-}
-
 int
 main(int argc, char **argv)
 {
 	struct setup s = { 0 };
-	struct buf dir = BUF_INIT;
+	struct buf dir = BUF_INIT, qprog = BUF_INIT;
 	char cwd[PATH_MAX];
 	int c;
 
@@ -77,8 +49,11 @@ main(int argc, char **argv)
 	if (getuid() != 0)
 		s.single = true;
 	if (!s.single) {
-		if (s.queue_prog == NULL && (s.queue_prog = find_queue_prog()) == NULL)
-			log_fatal(111, "cannot find herald-queue to install; use -q");
+		if (s.queue_prog == NULL) {
+			if (inject_queue_find(&qprog, "herald-queue", NULL, false) == -1)
+				log_fatal(111, "%s; use -q", err_str());
+			s.queue_prog = qprog.p;
+		}
 		if (setup_users(&s) == -1)
 			log_fatal(111, "%s", err_str());
 	}
@@ -86,5 +61,6 @@ main(int argc, char **argv)
 		log_fatal(111, "%s", err_str());
 	log_info("%s instance ready in %s", s.single ? "single-user" : "multi-user", s.dir);
 	buf_free(&dir);
+	buf_free(&qprog);
 	return 0;
 }

@@ -87,6 +87,12 @@ inject_queue_find(struct buf *out, const char *name, const char *envvar, bool ho
 				return 0;
 		}
 	}
+	/* programs installed in sbindir (herald-setup) find those in bindir */
+	buf_reset(out);
+	if (buf_printf(out, "%s/%s", HERALD_BINDIR, name) == -1)
+		goto nomem;
+	if (inject_queue_exists(out->p))
+		return 0;
 	if (envvar)
 		err_set("cannot find %s (install it next to this program or set $%s)", name,
 		    envvar);

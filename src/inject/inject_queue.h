@@ -5,7 +5,7 @@
  * (HERALD_QUEUE for herald-queue) if set; else HOME/bin/NAME if it exists
  * (root instances install a set-uid herald-queue there); else NAME next to
  * the running program's own binary; else ../NAME/NAME relative to that
- * binary's directory (the build tree).
+ * binary's directory (the build tree); else NAME in the configured bindir.
  *
  * herald-queue's exit codes are qmail-queue's: 0 queued, 11-40 permanent
  * (the tool exits 100), anything else temporary (the tool exits 111).

@@ -9,4 +9,5 @@ src_inject_libinject_a_SOURCES = \
 	src/inject/inject_in.c src/inject/inject_in.h \
 	src/inject/inject_opt.c src/inject/inject_opt.h \
 	src/inject/inject_queue.c src/inject/inject_queue.h
-src_inject_libinject_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/inject
+src_inject_libinject_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/inject \
+	-DHERALD_BINDIR='"$(bindir)"'

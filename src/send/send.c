@@ -368,6 +368,7 @@ send_free(struct send *s)
 	send_route_free(&s->route);
 	buf_free(&s->me);
 	buf_free(&s->doublebounceto);
+	buf_free(&s->to);
 	buf_free(&s->lout);
 	buf_free(&s->lin);
 	buf_free(&s->trig_in);

@@ -90,6 +90,7 @@ struct send {
 	/* herald-lspawn */
 	int lreq, lres;                 /* write requests / read results */
 	struct buf lout, lin;
+	struct buf to;                  /* scratch: a recipient's local address */
 	/* the rest */
 	int trigger, trigger_keep;
 	struct buf trig_in;

@@ -130,7 +130,7 @@ out:
 static int
 step(struct send *s, struct send_msg *m, uint64_t now)
 {
-	struct buf to = BUF_INIT;
+	struct buf *to = &s->to;
 	struct queue_rcpt r;
 	int n, rc = 0;
 
@@ -159,7 +159,7 @@ step(struct send *s, struct send_msg *m, uint64_t now)
 			log_info("msg %s: %s: expired", m->id, r.addr);
 			continue;
 		}
-		if (send_route_classify(&s->route, r.addr, r.addr_len, &to) == SEND_ROUTE_REMOTE) {
+		if (send_route_classify(&s->route, r.addr, r.addr_len, to) == SEND_ROUTE_REMOTE) {
 			m->remote_left++;
 			note_later(m, (uint32_t)(now + s->retry.max));
 			continue;
@@ -168,10 +168,9 @@ step(struct send *s, struct send_msg *m, uint64_t now)
 			note_later(m, r.st.next_try);
 			continue;
 		}
-		rc = start(s, m, &r, to.p) == -1 ? -1 : 1;
+		rc = start(s, m, &r, to->p) == -1 ? -1 : 1;
 		break;
 	}
-	buf_free(&to);
 	return rc;
 }
 

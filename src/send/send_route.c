@@ -96,9 +96,9 @@ out:
 }
 
 enum send_route_kind
-send_route_classify(const struct send_route *r, const char *addr, size_t len, struct buf *out)
+send_route_classify(struct send_route *r, const char *addr, size_t len, struct buf *out)
 {
-	struct buf low = BUF_INIT;
+	struct buf *low = &r->low;
 	const struct strmap_slot *hit = NULL;
 	enum send_route_kind kind = SEND_ROUTE_REMOTE;
 	size_t at = len, i;
@@ -109,17 +109,17 @@ send_route_classify(const struct send_route *r, const char *addr, size_t len, st
 			at = i - 1;
 			break;
 		}
-	if (at == len || lower(&low, addr, len) == -1) {
+	if (at == len || lower(low, addr, len) == -1) {
 		kind = SEND_ROUTE_LOCAL;        /* no domain (or no memory: keep it here) */
 		goto local;
 	}
-	if (strmap_get(&r->locals, low.p + at + 1, len - at - 1)) {
+	if (strmap_get(&r->locals, low->p + at + 1, len - at - 1)) {
 		kind = SEND_ROUTE_LOCAL;
 		goto local;
 	}
 	for (i = 0; i <= len && !hit; i++)
-		if (i == 0 || i == at + 1 || i == len || (i > at && low.p[i] == '.'))
-			hit = strmap_get(&r->vdoms, low.p + i, len - i);
+		if (i == 0 || i == at + 1 || i == len || (i > at && low->p[i] == '.'))
+			hit = strmap_get(&r->vdoms, low->p + i, len - i);
 	if (hit == NULL || hit->val == NULL || hit->val[0] == '\0')
 		goto out;
 	kind = SEND_ROUTE_LOCAL;
@@ -128,7 +128,6 @@ send_route_classify(const struct send_route *r, const char *addr, size_t len, st
 local:
 	buf_add(out, addr, len);
 out:
-	buf_free(&low);
 	return kind;
 }
 
@@ -137,4 +136,5 @@ send_route_free(struct send_route *r)
 {
 	strmap_free(&r->locals);
 	strmap_free(&r->vdoms);
+	buf_free(&r->low);
 }

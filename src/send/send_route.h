@@ -19,6 +19,7 @@
 struct send_route {
 	struct strmap locals;
 	struct strmap vdoms;            /* lower-cased key -> prefix */
+	struct buf low;                 /* scratch: the address lower-cased */
 };
 
 enum send_route_kind {
@@ -26,7 +27,7 @@ enum send_route_kind {
 	SEND_ROUTE_REMOTE,
 };
 
-#define SEND_ROUTE_INIT { STRMAP_INIT, STRMAP_INIT }
+#define SEND_ROUTE_INIT { STRMAP_INIT, STRMAP_INIT, BUF_INIT }
 
 /* Load control/locals and control/virtualdomains (errors name file:line). */
 int send_route_load(struct send_route *r);
@@ -34,8 +35,9 @@ int send_route_load(struct send_route *r);
 int send_route_add_vdom(struct send_route *r, const char *line, const char *where);
 /* Add one local domain. */
 int send_route_add_local(struct send_route *r, const char *domain);
-/* Classify addr; for a local one, out gets the address to deliver to. */
-enum send_route_kind send_route_classify(const struct send_route *r, const char *addr,
+/* Classify addr; for a local one, out gets the address to deliver to.
+ * Called once per recipient: it reuses r's scratch buffer, no allocation. */
+enum send_route_kind send_route_classify(struct send_route *r, const char *addr,
     size_t len, struct buf *out);
 /* Free the tables. */
 void send_route_free(struct send_route *r);
