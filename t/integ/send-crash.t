@@ -89,10 +89,19 @@ with Instance(me="herald.test") as inst:
             time.sleep(1.2)
             got = lines()
             worst = max(worst, (len(got) - len(set(got))) - dups_before)
-        d.wait_for(lambda: len(set(lines())) >= N, "every recipient delivered", timeout=240)
-        d.wait_for(lambda: inst.messages() == [], "the message leaves the queue", timeout=60)
+        try:
+            d.wait_for(lambda: len(set(lines())) >= N, "every recipient delivered", timeout=240)
+            d.wait_for(lambda: inst.messages() == [], "the message leaves the queue", timeout=120)
+            drained = True
+        except TimeoutError as e:
+            drained = False
+            t.diag(str(e))
+            q = inst.run("herald-qread")
+            t.diag("\n".join(l for l in q.stdout.decode().splitlines() if "\tdone\t" not in l)[:3000])
+            t.diag(d.text().decode(errors="replace")[-3000:])
     finally:
         d.stop()
+    t.ok(drained, "every recipient delivered and the message removed from the queue")
     got = lines()
     t.diag("kills: %r; deliveries recorded: %d; duplicates: %d" % (kills, len(got), len(got) - len(set(got))))
     t.ok(kills["herald-send"] >= 3 and kills["herald-local"] >= 3, "herald-send and herald-local were both killed several times")
