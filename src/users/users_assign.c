@@ -15,6 +15,7 @@
 #include "err.h"
 #include "fsio.h"
 #include "users_assign.h"
+#include "users_db.h"
 
 #define USERS_ASSIGN_FIELDS 8          /* seven ':' make eight fields, the last empty */
 
@@ -200,8 +201,10 @@ bad:
 }
 
 struct users_assign_out {
-	DB *db;
+	struct __db *db;
 	const char *where;
+	const char *text;
+	size_t len;
 	struct buf key, val;
 };
 
@@ -209,109 +212,36 @@ static int
 users_assign_put(void *arg, const struct users_entry *e, unsigned line)
 {
 	struct users_assign_out *o = arg;
-	DBT k, v;
-	int ret;
+	int r;
 
 	if (users_assign_encode(e, &o->key, &o->val) == -1)
 		return -1;
-	memset(&k, 0, sizeof k);
-	memset(&v, 0, sizeof v);
-	k.data = o->key.p;
-	k.size = (u_int32_t)o->key.len;
-	v.data = o->val.p;
-	v.size = (u_int32_t)o->val.len;
-	ret = o->db->put(o->db, NULL, &k, &v, DB_NOOVERWRITE);
-	if (ret == DB_KEYEXIST) {
+	r = users_db_put(o->db, o->key.p, o->key.len, o->val.p, o->val.len);
+	if (r == 1) {
 		err_set("%s:%u: a second entry for %c%s", o->where, line, e->kind, e->key);
 		return -1;
 	}
-	if (ret != 0) {
-		err_set("cannot write the database: %s", db_strerror(ret));
-		return -1;
-	}
-	return 0;
-}
-
-/* Berkeley DB's own messages are not printed: library code never prints. */
-static void
-users_assign_dberr(const DB_ENV *env, const char *pfx, const char *msg)
-{
-	(void)env;
-	(void)pfx;
-	(void)msg;
-}
-
-/* fsync the file at path (Berkeley DB's close writes but does not sync). */
-static int
-users_assign_sync(const char *path)
-{
-	int fd, r;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	r = fsync(fd);
-	close(fd);
 	return r;
+}
+
+/* Fill a new database from users/assign's text. */
+static int
+users_assign_fill(void *arg, struct __db *db)
+{
+	struct users_assign_out *o = arg;
+
+	o->db = db;
+	return users_assign_parse(o->text, o->len, o->where, users_assign_put, o);
 }
 
 int
 users_assign_compile(const char *text, size_t len, const char *where, const char *dbpath)
 {
-	struct users_assign_out o = { NULL, where, BUF_INIT, BUF_INIT };
-	struct buf tmp = BUF_INIT, dir = BUF_INIT;
-	char *slash;
-	int ret, r = -1;
+	struct users_assign_out o = { NULL, where, text, len, BUF_INIT, BUF_INIT };
+	int r;
 
-	if (buf_printf(&tmp, "%s.tmp", dbpath) == -1 || buf_sets(&dir, dbpath) == -1) {
-		err_set("out of memory");
-		goto out;
-	}
-	if ((slash = strrchr(dir.p, '/')) != NULL)
-		*slash = '\0';
-	else
-		buf_sets(&dir, ".");
-	if (unlink(tmp.p) == -1 && errno != ENOENT) {
-		err_sys("cannot remove %s", tmp.p);
-		goto out;
-	}
-	if ((ret = db_create(&o.db, NULL, 0)) != 0) {
-		err_set("cannot create a database handle: %s", db_strerror(ret));
-		goto out;
-	}
-	o.db->set_errcall(o.db, users_assign_dberr);
-	if ((ret = o.db->open(o.db, NULL, tmp.p, NULL, DB_HASH, DB_CREATE | DB_EXCL, 0644)) != 0) {
-		err_set("cannot create %s: %s", tmp.p, db_strerror(ret));
-		goto out;
-	}
-	if (users_assign_parse(text, len, where, users_assign_put, &o) == -1)
-		goto out;
-	ret = o.db->close(o.db, 0);
-	o.db = NULL;
-	if (ret != 0) {
-		err_set("cannot write %s: %s", tmp.p, db_strerror(ret));
-		goto out;
-	}
-	if (users_assign_sync(tmp.p) == -1) {
-		err_sys("cannot fsync %s", tmp.p);
-		goto out;
-	}
-	if (rename(tmp.p, dbpath) == -1) {
-		err_sys("cannot rename %s to %s", tmp.p, dbpath);
-		goto out;
-	}
-	if (fsio_fsync_dir(dir.p) == -1) {
-		err_sys("cannot fsync %s", dir.p);
-		goto out;
-	}
-	r = 0;
-out:
-	if (o.db != NULL)
-		o.db->close(o.db, 0);
-	if (r == -1 && tmp.p != NULL)
-		unlink(tmp.p);
+	r = users_db_build(dbpath, users_assign_fill, &o);
 	buf_free(&o.key);
 	buf_free(&o.val);
-	buf_free(&tmp);
-	buf_free(&dir);
 	return r;
 }

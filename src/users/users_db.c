@@ -1,4 +1,5 @@
-/* users_db: the users/assign.db reader (see users_db.h). */
+/* users_db: Berkeley DB hash files: reading (users/assign.db,
+ * control/morercpthosts.db) and building them (see users_db.h). */
 #include "config.h"
 
 #include <db.h>
@@ -8,7 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include "err.h"
+#include "fsio.h"
 #include "users_db.h"
 
 int
@@ -121,4 +125,99 @@ users_db_free(struct users_db *d)
 	users_db_close(d);
 	free(d->path);
 	d->path = NULL;
+}
+
+int
+users_db_put(struct __db *db, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	DBT k, v;
+	int ret;
+
+	memset(&k, 0, sizeof k);
+	memset(&v, 0, sizeof v);
+	k.data = (void *)key;
+	k.size = (u_int32_t)klen;
+	v.data = (void *)val;
+	v.size = (u_int32_t)vlen;
+	ret = db->put(db, NULL, &k, &v, DB_NOOVERWRITE);
+	if (ret == DB_KEYEXIST)
+		return 1;
+	if (ret != 0) {
+		err_set("cannot write the database: %s", db_strerror(ret));
+		return -1;
+	}
+	return 0;
+}
+
+/* fsync the file at path (Berkeley DB's close writes but does not sync). */
+static int
+users_db_sync(const char *path)
+{
+	int fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+int
+users_db_build(const char *dbpath, users_db_fill_fn *fill, void *arg)
+{
+	struct buf tmp = BUF_INIT, dir = BUF_INIT;
+	DB *db = NULL;
+	char *slash;
+	int ret, r = -1;
+
+	if (buf_printf(&tmp, "%s.tmp", dbpath) == -1 || buf_sets(&dir, dbpath) == -1) {
+		err_set("out of memory");
+		goto out;
+	}
+	if ((slash = strrchr(dir.p, '/')) != NULL)
+		*slash = '\0';
+	else
+		buf_sets(&dir, ".");
+	if (unlink(tmp.p) == -1 && errno != ENOENT) {
+		err_sys("cannot remove %s", tmp.p);
+		goto out;
+	}
+	if ((ret = db_create(&db, NULL, 0)) != 0) {
+		err_set("cannot create a database handle: %s", db_strerror(ret));
+		goto out;
+	}
+	db->set_errcall(db, users_db_dberr);
+	if ((ret = db->open(db, NULL, tmp.p, NULL, DB_HASH, DB_CREATE | DB_EXCL, 0644)) != 0) {
+		err_set("cannot create %s: %s", tmp.p, db_strerror(ret));
+		goto out;
+	}
+	if (fill(arg, db) == -1)
+		goto out;
+	ret = db->close(db, 0);
+	db = NULL;
+	if (ret != 0) {
+		err_set("cannot write %s: %s", tmp.p, db_strerror(ret));
+		goto out;
+	}
+	if (users_db_sync(tmp.p) == -1) {
+		err_sys("cannot fsync %s", tmp.p);
+		goto out;
+	}
+	if (rename(tmp.p, dbpath) == -1) {
+		err_sys("cannot rename %s to %s", tmp.p, dbpath);
+		goto out;
+	}
+	if (fsio_fsync_dir(dir.p) == -1) {
+		err_sys("cannot fsync %s", dir.p);
+		goto out;
+	}
+	r = 0;
+out:
+	if (db != NULL)
+		db->close(db, 0);
+	if (r == -1 && tmp.p != NULL)
+		unlink(tmp.p);
+	buf_free(&tmp);
+	buf_free(&dir);
+	return r;
 }

@@ -1,4 +1,6 @@
-/* users_db: reading users/assign.db (format in users_assign.h).
+/* users_db: Berkeley DB hash files keyed by name: users/assign.db (format
+ * in users_assign.h) and control/morercpthosts.db, read and built here.
+ * Reading:
  * The handle follows the file: before each lookup users_db_refresh()
  * compares the file's device, inode, size and mtime with the ones open and
  * reopens it when herald-newu(8) has replaced it (or opens it when it
@@ -33,5 +35,13 @@ int users_db_refresh(struct users_db *d);
 int users_db_get(struct users_db *d, const void *key, size_t n, struct buf *val);
 /* Close the database and free d. */
 void users_db_free(struct users_db *d);
+/* Fills a new database (users_db_put); 0 or -1 (err_str set). */
+typedef int users_db_fill_fn(void *arg, struct __db *db);
+/* Build the database at dbpath: create dbpath.tmp, fill it, fsync it and
+ * rename it into place (then fsync the directory); nothing changes unless
+ * fill succeeds. */
+int users_db_build(const char *dbpath, users_db_fill_fn *fill, void *arg);
+/* Store a key that must be new: 0, 1 if it was already there, -1 on error. */
+int users_db_put(struct __db *db, const void *key, size_t klen, const void *val, size_t vlen);
 
 #endif
