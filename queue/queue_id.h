@@ -1,9 +1,9 @@
 /* queue_id: message ids and the split directory they live in.
  * An id is 22 lower-case hex digits: seconds (9), microseconds (5) and the
- * injecting process id (8), so ids sort by injection time. Uniqueness among
- * injections in progress comes from O_EXCL on queue/tmp/ID; among committed
- * messages from link(2) refusing an existing name (the writer then takes a
- * new id). */
+ * injecting process id (8), so ids sort by injection time. Processes
+ * differ by their pid, and one process never makes the same id twice
+ * (queue_write.c); link(2) refusing an existing name catches the rest (the
+ * writer then takes a new id). */
 #ifndef HERALD_QUEUE_ID_H
 #define HERALD_QUEUE_ID_H
 

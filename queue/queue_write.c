@@ -5,9 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -22,6 +22,8 @@
 #define RUN_READ (64 * 1024)
 
 static size_t run_size = 8 * 1024 * 1024;
+static uint64_t last_sec;               /* the time in the last id made here */
+static uint32_t last_usec;
 
 /* One sorted run spilled to an anonymous file, read back during the merge. */
 struct queue_run {
@@ -91,8 +93,6 @@ queue_writer_open(struct queue_writer *w, const char *qdir, uint64_t max_body)
 {
 	struct timeval tv;
 	unsigned char hdr[QUEUE_HDR_SIZE];
-	struct stat mine, named;
-	int tries, retries = 0;
 
 	memset(w, 0, sizeof *w);
 	w->fd = -1;
@@ -102,41 +102,35 @@ queue_writer_open(struct queue_writer *w, const char *qdir, uint64_t max_body)
 		err_set("out of memory");
 		return -1;
 	}
-again:
+	/* ids are unique among processes by their pid; within this process,
+	 * never the same one twice (two messages in one microsecond) */
 	gettimeofday(&tv, NULL);
-	for (tries = 0; tries < 100; tries++) {
-		queue_id_make(w->id, (uint64_t)tv.tv_sec, (uint32_t)(tv.tv_usec + tries) % 1000000,
-		    getpid());
-		if (queue_path_tmp(&w->tmp, qdir, w->id) == -1)
-			goto fail;
-		w->fd = open(w->tmp.p, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-		if (w->fd != -1 || errno != EEXIST)
-			break;
-	}
-	if (w->fd == -1) {
-		err_sys("cannot create %s", w->tmp.p);
-		goto fail;
-	}
-	if (flock(w->fd, LOCK_EX) == -1) {
-		err_sys("cannot lock %s", w->tmp.p);
-		goto fail;
-	}
-	/* herald-clean may have taken the file between open and flock: then
-	 * the name is gone or is another file, and we start again. */
-	if (fstat(w->fd, &mine) == -1 || stat(w->tmp.p, &named) == -1 ||
-	    mine.st_ino != named.st_ino || mine.st_dev != named.st_dev) {
-		if (++retries > 10) {
-			err_set("%s keeps disappearing", w->tmp.p);
-			goto fail;
+	if ((uint64_t)tv.tv_sec < last_sec ||
+	    ((uint64_t)tv.tv_sec == last_sec && (uint32_t)tv.tv_usec <= last_usec)) {
+		tv.tv_sec = (time_t)last_sec;
+		tv.tv_usec = (suseconds_t)last_usec + 1;
+		if (tv.tv_usec >= 1000000) {
+			tv.tv_sec++;
+			tv.tv_usec = 0;
 		}
-		close(w->fd);
-		w->fd = -1;
-		goto again;
+	}
+	last_sec = (uint64_t)tv.tv_sec;
+	last_usec = (uint32_t)tv.tv_usec;
+	queue_id_make(w->id, (uint64_t)tv.tv_sec, (uint32_t)tv.tv_usec, getpid());
+	/* an unnamed file in the message's own split directory: nothing to
+	 * clean up after a crash, no name to create and remove in a shared
+	 * directory, and the commit is one link */
+	if (queue_path_split(&w->tmp, qdir, w->id) == -1)
+		goto fail;
+	w->fd = open(w->tmp.p, O_TMPFILE | O_RDWR | O_CLOEXEC, 0640);
+	if (w->fd == -1) {
+		err_sys("cannot create a new message in %s", w->tmp.p);
+		goto fail;
 	}
 	/* Readable and writable by the instance's group (the scheduler writes
 	 * recipient states), whatever the caller's umask. */
 	if (fchmod(w->fd, 0660) == -1) {
-		err_sys("cannot set the mode of %s", w->tmp.p);
+		err_sys("cannot set the mode of a new message in %s", w->tmp.p);
 		goto fail;
 	}
 	memset(hdr, 0, sizeof hdr);
@@ -412,8 +406,7 @@ writer_free(struct queue_writer *w)
 void
 queue_writer_abort(struct queue_writer *w)
 {
-	if (w->fd != -1 && w->tmp.len)
-		unlink(w->tmp.p);
+	/* the file has no name: closing it throws it away */
 	writer_free(w);
 }
 
@@ -439,22 +432,26 @@ trigger(const char *qdir, const char *id)
 	buf_free(&path);
 }
 
-/* Link the finished file into mess/, taking a new id if the name is taken. */
+/* Give the unnamed file its name mess/SS/ID, taking a new id if the name
+ * is taken (a leftover); the new id may live in another split directory
+ * of the same file system. */
 static int
 link_into_place(struct queue_writer *w, struct buf *dir)
 {
 	struct buf mess = BUF_INIT;
+	char self[64];
 	uint64_t sec = queue_id_time(w->id);
 	uint32_t usec = 0;
 	int tries, r = -1;
 
+	snprintf(self, sizeof self, "/proc/self/fd/%d", w->fd);
 	for (tries = 0; tries < 1000; tries++) {
 		if (queue_path_mess(&mess, w->qdir, w->id) == -1)
 			goto out;
-		if (link(w->tmp.p, mess.p) == 0)
+		if (linkat(AT_FDCWD, self, AT_FDCWD, mess.p, AT_SYMLINK_FOLLOW) == 0)
 			break;
 		if (errno != EEXIST) {
-			err_sys("cannot link %s to %s", w->tmp.p, mess.p);
+			err_sys("cannot link the new message to %s", mess.p);
 			goto out;
 		}
 		queue_id_make(w->id, sec, usec++, getpid());
@@ -511,7 +508,6 @@ queue_writer_commit(struct queue_writer *w, uint64_t now)
 		}
 		goto fail;
 	}
-	unlink(w->tmp.p);
 	trigger(w->qdir, w->id);
 	buf_free(&dir);
 	writer_free(w);

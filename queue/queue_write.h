@@ -2,16 +2,17 @@
  *
  * Order of operations, which is what makes injection crash-safe
  * (herald-queue(5) explains it in full):
- *   1. create QDIR/tmp/ID with O_EXCL and hold flock(LOCK_EX) on it;
+ *   1. create an unnamed file (O_TMPFILE) in QDIR/mess/SS, the split
+ *      directory of the new id;
  *   2. write body, sender and recipients (sorted by domain, in bounded
  *      memory: runs of RUN bytes are sorted and spilled to anonymous files
  *      in QDIR/tmp, then merged), then the header, then fsync the file;
  *   3. link it to QDIR/mess/SS/ID (the commit point: from here on the
  *      scheduler sees a complete message);
  *   4. fsync QDIR/mess/SS, so the link survives a power loss;
- *   5. unlink QDIR/tmp/ID and write "ID\n" to the FIFO QDIR/lock/trigger.
- * A crash before 3 leaves only an unlocked file in tmp/, which
- * queue_clean removes. Two fsyncs per message, whatever its size. */
+ *   5. write "ID\n" to the FIFO QDIR/lock/trigger.
+ * A crash before 3 leaves nothing behind: the file never had a name.
+ * Two fsyncs per message, whatever its size. */
 #ifndef HERALD_QUEUE_WRITE_H
 #define HERALD_QUEUE_WRITE_H
 
@@ -28,7 +29,7 @@ struct queue_run;
 struct queue_writer {
 	const char *qdir;
 	char id[QUEUE_ID_LEN + 1];
-	struct buf tmp;                 /* path of QDIR/tmp/ID */
+	struct buf tmp;                 /* the split directory the file was made in */
 	int fd;
 	unsigned char *out;             /* write buffer */
 	size_t outlen;
