@@ -1,5 +1,6 @@
-/* herald-lspawn: runs herald-local for each local delivery herald-send asks
- * for, as the recipient's user (herald-lspawn(8)); src/lspawn does the work.
+/* herald-lspawn: runs herald-local's code (in a forked child) for each
+ * local delivery herald-send asks for, as the recipient's user
+ * (herald-lspawn(8)); src/lspawn does the work.
  * Requests on fd 0, results on fd 1, one log line per delivery on fd 2. */
 #include "config.h"
 
@@ -12,7 +13,7 @@
 #include "control.h"
 #include "err.h"
 #include "home.h"
-#include "inject_queue.h"
+#include "local_main.h"
 #include "log.h"
 #include "lspawn.h"
 #include "users.h"
@@ -21,7 +22,7 @@ int
 main(int argc, char **argv)
 {
 	struct lspawn_conf c;
-	struct buf dflt = BUF_INIT, prog = BUF_INIT;
+	struct buf dflt = BUF_INIT;
 	bool found;
 
 	(void)argv;
@@ -39,12 +40,9 @@ main(int argc, char **argv)
 	if (!found && buf_sets(&dflt, "./Maildir/") == -1)
 		log_fatal(111, "out of memory");
 	c.dflt = dflt.p;
-	if (inject_queue_find(&prog, "herald-local", NULL, false) == -1)
-		log_fatal(111, "%s", err_str());
-	c.prog = prog.p;
+	c.local = local_main;
 	if (lspawn_run(&c) == -1)
 		log_fatal(111, "%s", err_str());
 	buf_free(&dflt);
-	buf_free(&prog);
 	return 0;
 }

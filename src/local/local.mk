@@ -6,6 +6,7 @@ src_local_liblocal_a_SOURCES = \
 	src/local/local_dot.c src/local/local_dot.h \
 	src/local/local_env.c src/local/local_env.h \
 	src/local/local_fwd.c src/local/local_fwd.h \
+	src/local/local_main.c src/local/local_main.h \
 	src/local/local_maildir.c src/local/local_maildir.h \
 	src/local/local_mbox.c src/local/local_mbox.h \
 	src/local/local_msg.c src/local/local_msg.h \

@@ -7,4 +7,4 @@ src_lspawn_liblspawn_a_SOURCES = \
 	src/lspawn/lspawn_res.c src/lspawn/lspawn_res.h
 src_lspawn_liblspawn_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/lspawn \
 	-I$(top_srcdir)/src/users
-LSPAWN_LIBS = src/lspawn/liblspawn.a src/inject/libinject.a $(USERS_LIBS)
+LSPAWN_LIBS = src/lspawn/liblspawn.a src/local/liblocal.a src/inject/libinject.a $(USERS_LIBS)

@@ -1,4 +1,8 @@
-/* lspawn_child: running herald-local as the recipient (see lspawn_child.h). */
+/* lspawn_child: running herald-local as the recipient (see lspawn_child.h).
+ * The child does not execute herald-local: it runs the same code
+ * (local_main) in the forked process, named "herald-local", which saves
+ * an exec per delivery. Before that it drops the parent's unwritten stdio
+ * output, so nothing of herald-lspawn's reaches the result pipe. */
 #include "config.h"
 
 #include <errno.h>
@@ -7,7 +11,9 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -56,10 +62,12 @@ lspawn_child_user(const struct users_pw *pw)
 /* In the child, with out the write end of the result pipe. */
 static void __attribute__((noreturn))
 lspawn_child_run(const struct lspawn_conf *c, const struct users_pw *pw, const char *msg,
-    char *const argv[], int out)
+    char *const argv[], int argc, int out)
 {
 	int fd;
 
+	__fpurge(stdout);
+	prctl(PR_SET_NAME, "herald-local", 0, 0, 0);
 	signal(SIGPIPE, SIG_DFL);
 	if (dup2(out, 1) == -1)
 		_exit(111);
@@ -73,8 +81,9 @@ lspawn_child_run(const struct lspawn_conf *c, const struct users_pw *pw, const c
 	if (chdir(pw->home.p) == -1)
 		lspawn_child_fail("Unable to switch to %s: %s (#4.3.0)", pw->home.p,
 		    strerror(errno));
-	execv(c->prog, argv);
-	lspawn_child_fail("Unable to run %s: %s (#4.3.0)", c->prog, strerror(errno));
+	fd = c->local(argc, (char **)argv);
+	fflush(stdout);
+	_exit(fd);
 }
 
 pid_t
@@ -106,7 +115,8 @@ lspawn_child_start(const struct lspawn_conf *c, const struct lspawn_req *r,
 			goto out;
 		}
 		if (pid == 0)
-			lspawn_child_run(c, pw, msg.p, argv, p[1]);
+			lspawn_child_run(c, pw, msg.p, argv, (int)(sizeof argv / sizeof *argv) - 1,
+			    p[1]);
 	}
 	*fd = p[0];
 	p[0] = -1;

@@ -17,7 +17,7 @@
 
 struct lspawn_conf {
 	const char *home;               /* the instance directory */
-	const char *prog;               /* herald-local */
+	int (*local)(int argc, char **argv);   /* herald-local's main (local_main) */
 	const char *dflt;               /* the default delivery (control/defaultdelivery) */
 	bool multi;                     /* running as root: deliver as the user */
 };
