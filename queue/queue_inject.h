@@ -41,6 +41,11 @@ enum queue_exit queue_inject_run(struct queue_inject *q, int fd_msg, int fd_env)
 /* Set out to the trace line every injection adds (qmail's style):
  * "Received: (herald PID invoked by uid UID); DATE\n". */
 int queue_inject_trace(struct buf *out, long pid, long uid, uint64_t now);
+/* Room for trace fields a caller adds in front of the message and that
+ * control/databytes must not count (herald-smtpd's Received:, which
+ * checks databytes itself); herald-queue reads it from $HERALD_QUEUE_SLACK. */
+#define QUEUE_SLACK_MAX 2048
+
 /* The body limit to give queue_writer_open: databytes limits the message
  * as given, not the trace line added to it (0: no limit). */
 uint64_t queue_inject_limit(uint64_t databytes, const char *trace);

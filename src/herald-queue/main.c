@@ -38,6 +38,7 @@ main(int argc, char **argv)
 	struct buf qdir = BUF_INIT, trace = BUF_INIT;
 	unsigned long databytes;
 	enum queue_exit ex;
+	const char *slack;
 	time_t now = time(NULL);
 
 	(void)argc;
@@ -61,6 +62,10 @@ main(int argc, char **argv)
 	}
 	q.qdir = qdir.p;
 	q.max_body = databytes;
+	/* trace fields of the program that hands over the message (herald-smtpd) */
+	if (databytes && (slack = getenv("HERALD_QUEUE_SLACK")) != NULL)
+		q.max_body += strtoul(slack, NULL, 10) > QUEUE_SLACK_MAX ?
+		    QUEUE_SLACK_MAX : strtoul(slack, NULL, 10);
 	q.trace = trace.p;
 	q.now = (uint64_t)now;
 	ex = queue_inject_run(&q, 0, 1);

@@ -239,7 +239,7 @@ inject_send(struct inject_state *s)
 	long n;
 
 	if (!s->o->print) {
-		if (inject_queue_start(&s->q) == -1)
+		if (inject_queue_start(&s->q, 0) == -1)
 			return INJECT_EXIT_TEMP;
 		s->started = true;
 	}

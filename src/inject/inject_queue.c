@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -119,12 +120,16 @@ inject_queue_exec(const char *name, char *const argv[])
 
 /* In the child: make fds a and b its 0 and 1 and run path. */
 static void __attribute__((noreturn))
-inject_queue_child(const char *path, int a, int b, int report)
+inject_queue_child(const char *path, int a, int b, int report, size_t slack)
 {
 	char *argv[] = { (char *)"herald-queue", NULL };
+	char num[32];
 	int e;
 
 	signal(SIGPIPE, SIG_DFL);
+	snprintf(num, sizeof num, "%zu", slack);
+	if (slack && setenv("HERALD_QUEUE_SLACK", num, 1) == -1)
+		goto fail;
 	if ((a = fcntl(a, F_DUPFD_CLOEXEC, 3)) == -1 || (b = fcntl(b, F_DUPFD_CLOEXEC, 3)) == -1 ||
 	    dup2(a, 0) == -1 || dup2(b, 1) == -1)
 		goto fail;
@@ -154,7 +159,7 @@ inject_queue_direct(struct inject_queue *q)
 
 /* Start an in-process injection: the writer, with herald-queue's trace line. */
 static int
-inject_queue_start_direct(struct inject_queue *q)
+inject_queue_start_direct(struct inject_queue *q, size_t slack)
 {
 	struct buf trace = BUF_INIT;
 	unsigned long databytes;
@@ -169,7 +174,8 @@ inject_queue_start_direct(struct inject_queue *q)
 		err_set("out of memory");
 		goto out;
 	}
-	if (queue_writer_open(q->w, q->qdir.p, queue_inject_limit(databytes, trace.p)) == -1) {
+	if (queue_writer_open(q->w, q->qdir.p,
+	    databytes ? queue_inject_limit(databytes, trace.p) + slack : 0) == -1) {
 		err_set("herald-queue: %s (#4.3.0)", err_str());
 		free(q->w);
 		q->w = NULL;
@@ -187,7 +193,7 @@ out:
 }
 
 int
-inject_queue_start(struct inject_queue *q)
+inject_queue_start(struct inject_queue *q, size_t slack)
 {
 	struct buf path = BUF_INIT;
 	int mp[2] = { -1, -1 }, ep[2] = { -1, -1 }, rp[2] = { -1, -1 };
@@ -201,7 +207,7 @@ inject_queue_start(struct inject_queue *q)
 	q->big = false;
 	q->qdir = (struct buf)BUF_INIT;
 	if (inject_queue_direct(q)) {
-		if (inject_queue_start_direct(q) == -1) {
+		if (inject_queue_start_direct(q, slack) == -1) {
 			buf_free(&q->qdir);
 			return -1;
 		}
@@ -220,7 +226,7 @@ inject_queue_start(struct inject_queue *q)
 		goto out;
 	}
 	if (q->pid == 0)
-		inject_queue_child(path.p, mp[0], ep[0], rp[1]);
+		inject_queue_child(path.p, mp[0], ep[0], rp[1], slack);
 	close(rp[1]);
 	rp[1] = -1;
 	do

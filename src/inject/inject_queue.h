@@ -39,8 +39,9 @@ struct inject_queue {
 int inject_queue_find(struct buf *out, const char *name, const char *envvar, bool home);
 /* Replace this process with the herald program name (found as above), with argv. */
 int inject_queue_exec(const char *name, char *const argv[]);
-/* Start herald-queue. */
-int inject_queue_start(struct inject_queue *q);
+/* Start herald-queue; slack (at most QUEUE_SLACK_MAX, queue_inject.h) bytes of the
+ * caller's own trace fields do not count towards databytes. */
+int inject_queue_start(struct inject_queue *q, size_t slack);
 /* Send n bytes of the message (dropped once herald-queue stopped reading). */
 int inject_queue_write(struct inject_queue *q, const void *p, size_t n);
 /* End the message, send the envelope (rcpts: n bytes of NUL-terminated

@@ -14,7 +14,7 @@ local_fwd_deliver(struct local *l, const char *rcpts, size_t len)
 	ssize_t n;
 	int code;
 
-	if (inject_queue_start(&q) == -1)
+	if (inject_queue_start(&q, 0) == -1)
 		return local_fail(l, LOCAL_TEMP, "Unable to forward message: %s (#4.3.0)",
 		    err_str());
 	if (inject_queue_write(&q, l->dtline.p, l->dtline.len) == -1)

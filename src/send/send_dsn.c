@@ -409,7 +409,7 @@ send_dsn_queue(const char *msg, size_t len, const char *to, const char *from)
 	struct inject_queue q;
 	int code;
 
-	if (inject_queue_start(&q) == -1)
+	if (inject_queue_start(&q, 0) == -1)
 		return -1;
 	if (inject_queue_write(&q, msg, len) == -1) {
 		inject_queue_abort(&q);
