@@ -127,10 +127,12 @@ tcpd_worker_done(int sock)
 const char *
 tcpd_worker_env_get(const struct buf *env, const char *name)
 {
-	const char *p = env->p, *end = env->p + env->len, *found = NULL;
+	const char *p, *end, *found = NULL;
 	size_t n = strlen(name);
 
-	for (; p != NULL && p < end; p += strlen(p) + 1)
+	if (env->p == NULL)
+		return NULL;
+	for (p = env->p, end = env->p + env->len; p < end; p += strlen(p) + 1)
 		if (strncmp(p, name, n) == 0 && p[n] == '=')
 			found = p + n + 1;
 	return found;
@@ -141,17 +143,24 @@ tcpd_worker_env_get(const struct buf *env, const char *name)
 int
 tcpd_worker_env_set(const struct buf *env, struct buf *saved)
 {
-	char *p, *end = env->p + env->len, *old;
+	char *p, *end, *eq, *old;
 	size_t n, mark;
 
 	buf_reset(saved);
-	for (p = env->p; p != NULL && p < end; p += strlen(p) + 1) {
-		n = (size_t)(strchr(p, '=') - p);
+	if (env->p == NULL)
+		return 0;
+	for (p = env->p, end = env->p + env->len; p < end; p += strlen(p) + 1) {
+		if ((eq = strchr(p, '=')) == NULL || eq == p)
+			continue;       /* not NAME=VALUE: tcpd_worker_next lets none through */
+		n = (size_t)(eq - p);
 		mark = saved->len;
 		old = NULL;
 		if (buf_add(saved, &old, sizeof old) == -1 || buf_add(saved, p, n) == -1 ||
 		    buf_addc(saved, '\0') == -1) {
-			saved->len = mark;
+			if (saved->p != NULL) {
+				saved->len = mark;
+				saved->p[mark] = '\0';
+			}
 			err_set("out of memory");
 			goto fail;
 		}
@@ -161,6 +170,7 @@ tcpd_worker_env_set(const struct buf *env, struct buf *saved)
 		memcpy(saved->p + mark, &old, sizeof old);
 		if (putenv(p) != 0) {
 			saved->len = mark;
+			saved->p[mark] = '\0';
 			err_sys("putenv");
 			goto fail;
 		}
@@ -174,7 +184,7 @@ fail:
 void
 tcpd_worker_env_restore(const struct buf *env, struct buf *saved)
 {
-	const char *end = env->p + env->len;
+	const char *end = env->p ? env->p + env->len : NULL;
 	char *old, *name;
 	size_t i;
 
