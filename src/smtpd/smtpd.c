@@ -53,13 +53,19 @@ struct smtpd {
 static void smtpd_reply(struct smtpd *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
+smtpd_vreply(struct smtpd *s, const char *fmt, va_list ap)
+{
+	if (buf_vprintf(&s->io.out, fmt, ap) == -1 || buf_add(&s->io.out, "\r\n", 2) == -1)
+		s->quit = true;
+}
+
+static void
 smtpd_reply(struct smtpd *s, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (buf_vprintf(&s->io.out, fmt, ap) == -1 || buf_add(&s->io.out, "\r\n", 2) == -1)
-		s->quit = true;
+	smtpd_vreply(s, fmt, ap);
 	va_end(ap);
 }
 
@@ -72,8 +78,7 @@ smtpd_error(struct smtpd *s, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (buf_vprintf(&s->io.out, fmt, ap) == -1 || buf_add(&s->io.out, "\r\n", 2) == -1)
-		s->quit = true;
+	smtpd_vreply(s, fmt, ap);
 	va_end(ap);
 	if (++s->errors >= s->c->maxerrors) {
 		smtpd_reply(s, "421 4.7.0 %s too many errors; closing", s->c->me.p);
