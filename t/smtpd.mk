@@ -3,12 +3,12 @@
 # libFuzzer harnesses for command and DATA parsing. t/integ/fuzz.t builds
 # and runs every harness for a short while when clang is installed.
 check_PROGRAMS += t/unit/check_smtpd
-TESTS += t/unit/check_smtpd t/integ/smtpd-security.t t/integ/fuzz.t
+TESTS += t/unit/check_smtpd t/integ/smtpd-security.t t/integ/smtpd-robust.t t/integ/fuzz.t
 t_unit_check_smtpd_SOURCES = t/unit/check_smtpd.c
 t_unit_check_smtpd_CPPFLAGS = $(SMTPD_CPPFLAGS)
 t_unit_check_smtpd_CFLAGS = $(UNIT_CFLAGS)
 t_unit_check_smtpd_LDADD = $(SMTPD_LIBS) $(CHECK_LIBS)
-EXTRA_DIST += t/integ/smtpd-security.t t/integ/fuzz.t t/integ/smtpdlib.py \
+EXTRA_DIST += t/integ/smtpd-security.t t/integ/smtpd-robust.t t/integ/fuzz.t t/integ/smtpdlib.py \
 	t/fuzz/fuzz_smtpd_cmd.c t/fuzz/fuzz_smtpd_data.c
 
 if FUZZ

@@ -44,7 +44,6 @@ struct smtpd {
 	bool authed;
 	struct buf user;
 	struct buf tlsinfo;
-	struct smtpd_rcpt check;
 	bool quit;
 	int code;                       /* exit code */
 };
@@ -295,7 +294,7 @@ smtpd_rcpt_cmd(struct smtpd *s, const char *arg, size_t n)
 	if (s->c->relayclient && buf_adds(&p->addr, s->c->relayclient) == -1)
 		goto nomem;
 	if (s->c->rcptcheck) {
-		switch (smtpd_rcpt_known(&s->check, p->addr.p, p->addr.len)) {
+		switch (smtpd_rcpt_known(&s->c->check, p->addr.p, p->addr.len)) {
 		case 0:
 			smtpd_error(s, "550 5.1.1 no mailbox here by that name");
 			return;
@@ -387,10 +386,10 @@ smtpd_data_cmd(struct smtpd *s)
 {
 	struct inject_queue q;
 	struct smtpd_data d;
-	struct buf rec = BUF_INIT;
+	struct buf rec = BUF_INIT, res = BUF_INIT;
 	char id[64] = "";
-	bool werr = false;
-	int code;
+	bool werr = false, counted = true;
+	int code, r;
 
 	if (!s->in_mail) {
 		smtpd_error(s, "503 5.5.1 send MAIL first");
@@ -427,41 +426,43 @@ smtpd_data_cmd(struct smtpd *s)
 		s->quit = true;
 		return;
 	}
-	if (d.bare) {
+	/* the result: an error reply counts towards smtpmaxerrors */
+	if (d.bare || d.toobig || d.hops > SMTPD_HOPS_MAX || werr)
 		inject_queue_abort(&q);
-		smtpd_error(s, "554 5.6.0 bare CR or LF in the message: refused (lines must end in CRLF)");
-	} else if (d.toobig) {
-		inject_queue_abort(&q);
-		smtpd_error(s, "552 5.3.4 message size exceeds fixed maximum message size (%lu bytes)",
-		    s->c->databytes);
-	} else if (d.hops > SMTPD_HOPS_MAX) {
-		inject_queue_abort(&q);
-		smtpd_error(s, "554 5.4.6 too many hops (%u Received: and Delivered-To: fields): mail loop",
-		    d.hops);
-	} else if (werr) {
-		inject_queue_abort(&q);
+	if (d.bare)
+		r = buf_sets(&res, "554 5.6.0 bare CR or LF in the message: refused "
+		    "(lines must end in CRLF)");
+	else if (d.toobig)
+		r = buf_printf(&res, "552 5.3.4 message size exceeds fixed maximum message size "
+		    "(%lu bytes)", s->c->databytes);
+	else if (d.hops > SMTPD_HOPS_MAX)
+		r = buf_printf(&res, "554 5.4.6 too many hops (%u Received: and Delivered-To: "
+		    "fields): mail loop", d.hops);
+	else if (werr) {
 		log_warn("%ld %s", (long)getpid(), err_str());
-		smtpd_reply(s, "451 4.3.0 temporary failure writing the queue");
+		r = buf_sets(&res, "451 4.3.0 temporary failure writing the queue");
+		counted = false;
 	} else if ((code = inject_queue_finish(&q, s->sender.p ? s->sender.p : "", s->rcpts.p,
-	    s->rcpts.len)) == 0)
-		smtpd_reply(s, "250 2.0.0 ok %s", id);
-	else if (code == 100)
-		smtpd_error(s, "554 5.3.0 %s", err_str());
+	    s->rcpts.len)) == 0) {
+		r = buf_printf(&res, "250 2.0.0 ok %s", id);
+		counted = false;
+	} else if (code == 100)
+		r = buf_printf(&res, "554 5.3.0 %s", err_str());
 	else {
 		log_warn("%ld %s", (long)getpid(), err_str());
-		smtpd_reply(s, "451 4.3.0 %s", err_str());
+		r = buf_printf(&res, "451 4.3.0 %s", err_str());
+		counted = false;
 	}
-	/* the reply just queued is the result */
-	{
-		const char *end = s->io.out.p + s->io.out.len - 2, *start = end;
-
-		while (start > s->io.out.p && start[-1] != '\n')
-			start--;
-		rec = (struct buf)BUF_INIT;
-		buf_add(&rec, start, (size_t)(end - start));
-		smtpd_log_tx(s, id, d.size, rec.p ? rec.p : "");
-		buf_free(&rec);
+	if (r == -1) {
+		buf_sets(&res, "451 4.3.0 out of memory");
+		counted = false;
 	}
+	if (counted)
+		smtpd_error(s, "%s", res.p);
+	else
+		smtpd_reply(s, "%s", res.p);
+	smtpd_log_tx(s, id, d.size, res.p);
+	buf_free(&res);
 	s->in_mail = false;     /* logged above */
 	smtpd_reset(s);
 }
@@ -671,8 +672,6 @@ smtpd_session(struct smtpd_conf *c, int rfd, int wfd)
 	s.c = c;
 	s.path = (struct smtpd_cmd_path)SMTPD_CMD_PATH_INIT;
 	netio_init(&s.io, rfd, wfd, (int)(c->timeout * 1000));
-	if (c->rcptcheck && smtpd_rcpt_init(&s.check) == -1)
-		log_fatal(111, "%s", err_str());
 	buf_sets(&s.helo, "unknown");
 	smtpd_reply(&s, "220 %s ESMTP herald", c->greeting.p);
 	while (!s.quit) {
@@ -683,8 +682,6 @@ smtpd_session(struct smtpd_conf *c, int rfd, int wfd)
 	}
 	smtpd_flush(&s);
 	smtpd_reset(&s);        /* logs a transaction left open */
-	if (c->rcptcheck)
-		smtpd_rcpt_free(&s.check);
 	smtpd_cmd_path_free(&s.path);
 	buf_free(&s.line);
 	buf_free(&s.helo);

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "netio.h"
+#include "smtpd_rcpt.h"
 #include "smtpd_relay.h"
 
 #define SMTPD_LINE_MAX 2048             /* a command line, CRLF included */
@@ -37,9 +38,10 @@ struct smtpd_conf {
 	const char *relayclient;        /* RELAYCLIENT, or NULL */
 	char *const *checkpw;           /* checkpassword command, or NULL: no AUTH */
 	struct smtpd_relay relay;
+	struct smtpd_rcpt check;        /* tables for smtprcptcheck, if set */
 };
 
-/* Load the settings; errors name the control file. */
+/* Load the settings; errors name the control file (nothing is left to free then). */
 int smtpd_conf_load(struct smtpd_conf *c, char *const *checkpw);
 /* Set the client's facts (the strings must outlive its session);
  * relayclient NULL: the client may not relay. */

@@ -65,11 +65,11 @@ smtpd_conf_load(struct smtpd_conf *c, char *const *checkpw)
 
 	memset(c, 0, sizeof *c);
 	if (control_line("me", &c->me, &found) == -1)
-		return -1;
+		goto fail;
 	if (!found && buf_sets(&c->me, "localhost") == -1)
 		goto nomem;
 	if (control_line("smtpgreeting", &c->greeting, &found) == -1)
-		return -1;
+		goto fail;
 	if (!found && buf_set(&c->greeting, c->me.p, c->me.len) == -1)
 		goto nomem;
 	if (control_ulong("databytes", 0, (unsigned long)-1, &c->databytes) == -1 ||
@@ -79,16 +79,21 @@ smtpd_conf_load(struct smtpd_conf *c, char *const *checkpw)
 	    control_ulong("smtpmaxerrors", 10, 1000000, &c->maxerrors) == -1 ||
 	    smtpd_conf_flag("smtpauthnotls", &c->authnotls) == -1 ||
 	    smtpd_conf_flag("smtprcptcheck", &c->rcptcheck) == -1)
-		return -1;
+		goto fail;
 	if (c->timeout == 0)
 		c->timeout = 1;
 	if (smtpd_relay_load(&c->relay) == -1 || smtpd_conf_tls(c) == -1)
-		return -1;
+		goto fail;
+	/* the routing tables and users database, once per process */
+	if (c->rcptcheck && smtpd_rcpt_init(&c->check) == -1)
+		goto fail;
 	smtpd_conf_client(c, getenv("TCPREMOTEIP"), getenv("TCPLOCALIP"), getenv("RELAYCLIENT"));
 	c->checkpw = checkpw && checkpw[0] ? checkpw : NULL;
 	return 0;
 nomem:
 	err_set("out of memory");
+fail:
+	smtpd_conf_free(c);
 	return -1;
 }
 
@@ -106,6 +111,8 @@ smtpd_conf_free(struct smtpd_conf *c)
 {
 	buf_free(&c->me);
 	buf_free(&c->greeting);
+	if (c->rcptcheck)
+		smtpd_rcpt_free(&c->check);
 	if (c->tls)
 		tls_ctx_free(c->tls);
 	smtpd_relay_free(&c->relay);

@@ -40,7 +40,7 @@ smtpd_data_field(struct smtpd_data *d)
 static void
 smtpd_data_emit(struct smtpd_data *d, const char *p, size_t n, struct buf *out)
 {
-	size_t i, keep;
+	size_t i;
 
 	if (d->in_header) {
 		for (i = 0; i < n && d->in_header; i++) {
@@ -53,13 +53,12 @@ smtpd_data_emit(struct smtpd_data *d, const char *p, size_t n, struct buf *out)
 	d->size += n;
 	if (d->toobig)
 		return;
-	keep = n;
 	if (d->max && d->size > d->max) {
 		d->toobig = true;
 		buf_reset(out);
 		return;
 	}
-	if (buf_add(out, p, keep) == -1)
+	if (buf_add(out, p, n) == -1)
 		d->toobig = true;       /* out of memory: refuse as too big */
 }
 
