@@ -72,6 +72,9 @@ tcpd_worker_next(int sock, struct buf *env, int *fd)
 	do
 		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
 	while (n == -1 && errno == EINTR);
+	/* herald-tcpd closed its end before reading our last "done": it is gone */
+	if (n == -1 && errno == ECONNRESET)
+		return 0;
 	if (n == -1) {
 		err_sys("cannot receive a connection from herald-tcpd");
 		return -1;

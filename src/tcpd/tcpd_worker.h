@@ -26,7 +26,8 @@
 /* True if this process was started as a worker (HERALD_TCPD_WORKER=1). */
 bool tcpd_worker_mode(void);
 /* Receive the next connection: 1 with its descriptor (close-on-exec) in
- * *fd and its environment block in env, 0 at end of file, -1 on an error
+ * *fd and its environment block in env, 0 at end of file (or when herald-tcpd
+ * reset the socket: it is gone), -1 on an error
  * or a malformed message (no descriptor is left open then). */
 int tcpd_worker_next(int sock, struct buf *env, int *fd);
 /* Tell herald-tcpd the connection is over (after closing it). */
