@@ -12,7 +12,7 @@ dist_man_MANS += man/herald-tcpd.8 man/herald-tcprules.5
 
 check_PROGRAMS += t/unit/check_tcpd t/unit/check_tcpd_worker
 TESTS += t/unit/check_tcpd t/unit/check_tcpd_worker t/integ/tcpd.t t/integ/tcpd-worker.t
-EXTRA_DIST += t/integ/tcpd.t t/integ/tcpd-worker.t
+EXTRA_DIST += t/integ/tcpd.t t/integ/tcpd-worker.t t/integ/tcpdlib.py
 t_unit_check_tcpd_SOURCES = t/unit/check_tcpd.c
 t_unit_check_tcpd_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/tcpd
 t_unit_check_tcpd_CFLAGS = $(UNIT_CFLAGS)

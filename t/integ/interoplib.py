@@ -23,9 +23,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 from taplib import prog
+from tcpdlib import wait_for
 
 # The fallback listener: LISTENER_SCRIPT PORTFILE PROGRAM [ARG...]
 LISTENER_SCRIPT = r'''
@@ -62,17 +62,6 @@ while True:
     except ChildProcessError:
         pass
 '''
-
-
-def wait_for(cond, what, timeout=10.0):
-    """Poll cond() until true; raises TimeoutError naming what."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.02)
-    raise TimeoutError("timed out waiting for " + what)
 
 
 class Listener:

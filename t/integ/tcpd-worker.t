@@ -17,13 +17,14 @@ import shutil
 import signal
 import smtplib
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 from daemon import reap_orphans
 from taplib import Instance, Tap, prog, read_queue_file
+import tcpdlib
+from tcpdlib import read_all, wait_for
 
 t = Tap()
 base = tempfile.mkdtemp(prefix="herald-tcpd-worker-t-")
@@ -75,69 +76,16 @@ with open(worker_path, "w") as f:
 WORKER_PROG = [sys.executable, worker_path]
 
 
-def wait_for(cond, what, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.02)
-    raise TimeoutError("timed out waiting for " + what)
-
-
-class Tcpd:
-    """One herald-tcpd -w on 127.0.0.1 port 0, its log in a file."""
-    n = 0
+class Tcpd(tcpdlib.Tcpd):
+    """One herald-tcpd -w on 127.0.0.1 port 0, its log in base; kept in procs."""
 
     def __init__(self, args, program=WORKER_PROG, env=None, workers=True):
-        Tcpd.n += 1
-        self.portfile = os.path.join(base, "ports%d" % Tcpd.n)
-        self.log_path = os.path.join(base, "log%d" % Tcpd.n)
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [prog("herald-tcpd")] + (["-w"] if workers else []) + ["-P", self.portfile] + args + ["127.0.0.1", "0"] +
-            program, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log,
-            env=env or dict(os.environ))
+        super().__init__(base, args, program, env=env, workers=workers)
         procs.append(self.proc)
-        wait_for(lambda: os.path.exists(self.portfile) or self.proc.poll() is not None,
-                 "the port file")
-        if self.proc.poll() is not None:
-            raise RuntimeError("herald-tcpd exited: " + self.text())
-        with open(self.portfile) as f:
-            self.port = int(f.read().split()[1])
-
-    def text(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode(errors="replace")
-
-    def workers(self):
-        """PIDs of the workers started, from the log."""
-        return [int(p) for p in re.findall(r"herald-tcpd: worker (\d+)\n", self.text())]
 
     def wait_log(self, needle, timeout=10.0):
-        try:
-            return wait_for(lambda: needle in self.text(), repr(needle), timeout)
-        except TimeoutError:
-            t.diag(self.text())
-            return False
-
-    def connect(self, src="127.0.0.1"):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.settimeout(10)
-        s.bind((src, 0))
-        s.connect(("127.0.0.1", self.port))
-        return s
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        return self.proc.returncode
+        """Wait until the log has needle; False (and the log shown) if it never comes."""
+        return super().wait_log(needle, timeout, diag=t.diag)
 
 
 class Session:
@@ -181,21 +129,6 @@ class Session:
             out = b""
         self.sock.close()
         return out == b"done\n"
-
-
-def read_all(s, timeout=10.0):
-    s.settimeout(timeout)
-    out = b""
-    try:
-        while True:
-            d = s.recv(4096)
-            if not d:
-                break
-            out += d
-    except (ConnectionResetError, socket.timeout):
-        pass
-    s.close()
-    return out
 
 
 def alive(pid):

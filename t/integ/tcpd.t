@@ -11,10 +11,11 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 
 from daemon import reap_orphans
 from taplib import Tap, prog
+import tcpdlib
+from tcpdlib import read_all, wait_for
 
 t = Tap()
 base = tempfile.mkdtemp(prefix="herald-tcpd-t-")
@@ -26,85 +27,16 @@ ENV_PROG = ["/bin/sh", "-c", "env; echo END"]
 HOLD_PROG = ["/bin/sh", "-c", "echo ready; read x; echo done"]
 
 
-def wait_for(cond, what, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.02)
-    raise TimeoutError("timed out waiting for " + what)
-
-
-class Tcpd:
-    """One herald-tcpd on port 0, its log in a file."""
-    n = 0
+class Tcpd(tcpdlib.Tcpd):
+    """One herald-tcpd on port 0, its log in base; kept in procs."""
 
     def __init__(self, args, program, addrs="127.0.0.1", env=None):
-        Tcpd.n += 1
-        self.portfile = os.path.join(base, "ports%d" % Tcpd.n)
-        self.log_path = os.path.join(base, "log%d" % Tcpd.n)
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [prog("herald-tcpd"), "-P", self.portfile] + args + [addrs, "0"] + program,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log,
-            env=env or dict(os.environ))
+        super().__init__(base, args, program, addrs=addrs, env=env)
         procs.append(self.proc)
-        wait_for(lambda: os.path.exists(self.portfile) or self.proc.poll() is not None,
-                 "the port file")
-        if self.proc.poll() is not None:
-            raise RuntimeError("herald-tcpd exited: " + self.text())
-        with open(self.portfile) as f:
-            self.ports = [line.split() for line in f.read().splitlines()]
-        self.port = int(self.ports[0][1])
-
-    def text(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode(errors="replace")
 
     def wait_log(self, needle, timeout=10.0):
-        """Wait until the log has needle; False if it never comes."""
-        try:
-            return wait_for(lambda: needle in self.text(), repr(needle), timeout)
-        except TimeoutError:
-            t.diag(self.text())
-            return False
-
-    def connect(self, src="127.0.0.1", dst="127.0.0.1"):
-        fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
-        s = socket.socket(fam, socket.SOCK_STREAM)
-        s.settimeout(10)
-        s.bind((src, 0))
-        s.connect((dst, self.port))
-        return s
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        return self.proc.returncode
-
-
-def read_all(s, timeout=10.0):
-    """Everything s sends until its end."""
-    s.settimeout(timeout)
-    out = b""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            d = s.recv(4096)
-        except ConnectionResetError:
-            break
-        if not d:
-            break
-        out += d
-    s.close()
-    return out
+        """Wait until the log has needle; False (and the log shown) if it never comes."""
+        return super().wait_log(needle, timeout, diag=t.diag)
 
 
 def read_line(s, timeout=10.0):
