@@ -11,4 +11,5 @@ queue_libqueue_a_SOURCES = \
 	queue/queue_clean.c queue/queue_clean.h \
 	queue/queue_inject.c queue/queue_inject.h \
 	queue/queue_stat.c queue/queue_stat.h \
-	queue/queue_bounce.c queue/queue_bounce.h
+	queue/queue_bounce.c queue/queue_bounce.h \
+	queue/queue_spare.c queue/queue_spare.h

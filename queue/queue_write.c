@@ -16,6 +16,7 @@
 #include "err.h"
 #include "fsio.h"
 #include "queue_path.h"
+#include "queue_spare.h"
 #include "queue_write.h"
 
 #define OUT_SIZE (256 * 1024)
@@ -117,20 +118,29 @@ queue_writer_open(struct queue_writer *w, const char *qdir, uint64_t max_body)
 	last_sec = (uint64_t)tv.tv_sec;
 	last_usec = (uint32_t)tv.tv_usec;
 	queue_id_make(w->id, (uint64_t)tv.tv_sec, (uint32_t)tv.tv_usec, getpid());
-	/* an unnamed file in the message's own split directory: nothing to
-	 * clean up after a crash, no name to create and remove in a shared
-	 * directory, and the commit is one link */
-	if (queue_path_split(&w->tmp, qdir, w->id) == -1)
-		goto fail;
-	w->fd = open(w->tmp.p, O_TMPFILE | O_RDWR | O_CLOEXEC, 0640);
-	if (w->fd == -1) {
-		err_sys("cannot create a new message in %s", w->tmp.p);
-		goto fail;
-	}
-	/* Readable and writable by the instance's group (the scheduler writes
-	 * recipient states), whatever the caller's umask. */
-	if (fchmod(w->fd, 0660) == -1) {
-		err_sys("cannot set the mode of a new message in %s", w->tmp.p);
+	/* a spare finished message to write over, or else an unnamed file
+	 * in the message's own split directory: either way nothing to clean
+	 * up after a crash and the commit is one rename or link */
+	switch (queue_spare_claim(qdir, &w->fd, &w->tmp)) {
+	case 1:
+		w->spare = true;
+		break;
+	case 0:
+		if (queue_path_split(&w->tmp, qdir, w->id) == -1)
+			goto fail;
+		w->fd = open(w->tmp.p, O_TMPFILE | O_RDWR | O_CLOEXEC, 0640);
+		if (w->fd == -1) {
+			err_sys("cannot create a new message in %s", w->tmp.p);
+			goto fail;
+		}
+		/* Readable and writable by the instance's group (the scheduler
+		 * writes recipient states), whatever the caller's umask. */
+		if (fchmod(w->fd, 0660) == -1) {
+			err_sys("cannot set the mode of a new message in %s", w->tmp.p);
+			goto fail;
+		}
+		break;
+	default:
 		goto fail;
 	}
 	memset(hdr, 0, sizeof hdr);
@@ -406,7 +416,7 @@ writer_free(struct queue_writer *w)
 void
 queue_writer_abort(struct queue_writer *w)
 {
-	/* the file has no name: closing it throws it away */
+	/* the file has no name (closing it throws it away) or is still a spare */
 	writer_free(w);
 }
 
@@ -432,9 +442,9 @@ trigger(const char *qdir, const char *id)
 	buf_free(&path);
 }
 
-/* Give the unnamed file its name mess/SS/ID, taking a new id if the name
- * is taken (a leftover); the new id may live in another split directory
- * of the same file system. */
+/* Give the file its name mess/SS/ID (rename the spare, link the unnamed
+ * file), taking a new id if the name is taken (a leftover); the new id
+ * may live in another split directory of the same file system. */
 static int
 link_into_place(struct queue_writer *w, struct buf *dir)
 {
@@ -448,10 +458,12 @@ link_into_place(struct queue_writer *w, struct buf *dir)
 	for (tries = 0; tries < 1000; tries++) {
 		if (queue_path_mess(&mess, w->qdir, w->id) == -1)
 			goto out;
-		if (linkat(AT_FDCWD, self, AT_FDCWD, mess.p, AT_SYMLINK_FOLLOW) == 0)
+		if (w->spare ? renameat2(AT_FDCWD, w->tmp.p, AT_FDCWD, mess.p, RENAME_NOREPLACE) == 0
+		    : linkat(AT_FDCWD, self, AT_FDCWD, mess.p, AT_SYMLINK_FOLLOW) == 0)
 			break;
 		if (errno != EEXIST) {
-			err_sys("cannot link the new message to %s", mess.p);
+			err_sys("cannot %s the new message to %s", w->spare ? "rename" : "link",
+			    mess.p);
 			goto out;
 		}
 		queue_id_make(w->id, sec, usec++, getpid());
@@ -488,6 +500,10 @@ queue_writer_commit(struct queue_writer *w, uint64_t now)
 	queue_hdr_encode(&w->hdr, hdr);
 	if (fsio_pwrite_all(w->fd, hdr, sizeof hdr, 0) == -1) {
 		err_sys("write %s", w->tmp.p);
+		goto fail;
+	}
+	if (w->spare && ftruncate(w->fd, (off_t)out_pos(w)) == -1) {
+		err_sys("truncate %s", w->tmp.p);
 		goto fail;
 	}
 	if (fsync(w->fd) == -1) {

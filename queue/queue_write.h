@@ -2,17 +2,21 @@
  *
  * Order of operations, which is what makes injection crash-safe
  * (herald-queue(5) explains it in full):
- *   1. create an unnamed file (O_TMPFILE) in QDIR/mess/SS, the split
- *      directory of the new id;
+ *   1. claim a spare file (queue_spare.h: a finished message kept for
+ *      reuse, locked and still named QDIR/spare/N), or else create an
+ *      unnamed file (O_TMPFILE) in QDIR/mess/SS, the split directory of
+ *      the new id;
  *   2. write body, sender and recipients (sorted by domain, in bounded
  *      memory: runs of RUN bytes are sorted and spilled to anonymous files
- *      in QDIR/tmp, then merged), then the header, then fsync the file;
- *   3. link it to QDIR/mess/SS/ID (the commit point: from here on the
- *      scheduler sees a complete message);
- *   4. fsync QDIR/mess/SS, so the link survives a power loss;
+ *      in QDIR/tmp, then merged) over it, then the header, cut the file to
+ *      that size, then fsync it;
+ *   3. give it the name QDIR/mess/SS/ID: rename a spare (never over an
+ *      existing name), link an unnamed file (the commit point: from here
+ *      on the scheduler sees a complete message);
+ *   4. fsync QDIR/mess/SS, so the name survives a power loss;
  *   5. write "ID\n" to the FIFO QDIR/lock/trigger.
- * A crash before 3 leaves nothing behind: the file never had a name.
- * Two fsyncs per message, whatever its size. */
+ * A crash before 3 leaves nothing behind: the file never had a name, or
+ * it is still a spare. Two fsyncs per message, whatever its size. */
 #ifndef HERALD_QUEUE_WRITE_H
 #define HERALD_QUEUE_WRITE_H
 
@@ -29,8 +33,9 @@ struct queue_run;
 struct queue_writer {
 	const char *qdir;
 	char id[QUEUE_ID_LEN + 1];
-	struct buf tmp;                 /* the split directory the file was made in */
+	struct buf tmp;                 /* the split directory or spare the file was made in */
 	int fd;
+	bool spare;                     /* fd is a claimed spare named tmp */
 	unsigned char *out;             /* write buffer */
 	size_t outlen;
 	uint64_t off;                   /* file offset of out[0] */

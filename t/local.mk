@@ -16,6 +16,7 @@ UNIT_TESTS = \
 	t/unit/check_inject \
 	t/unit/check_queue_format \
 	t/unit/check_queue_write \
+	t/unit/check_queue_spare \
 	t/unit/check_queue_env \
 	t/unit/check_queue_inject \
 	t/unit/check_send \
@@ -34,6 +35,9 @@ t_unit_check_queue_format_LDADD = $(UNIT_LDADD)
 t_unit_check_queue_write_SOURCES = t/unit/check_queue_write.c t/unit/qdir.c t/unit/qdir.h
 t_unit_check_queue_write_CFLAGS = $(UNIT_CFLAGS)
 t_unit_check_queue_write_LDADD = $(UNIT_LDADD)
+t_unit_check_queue_spare_SOURCES = t/unit/check_queue_spare.c t/unit/qdir.c t/unit/qdir.h
+t_unit_check_queue_spare_CFLAGS = $(UNIT_CFLAGS)
+t_unit_check_queue_spare_LDADD = $(UNIT_LDADD)
 t_unit_check_queue_env_SOURCES = t/unit/check_queue_env.c
 t_unit_check_queue_env_CFLAGS = $(UNIT_CFLAGS)
 t_unit_check_queue_env_LDADD = $(UNIT_LDADD)

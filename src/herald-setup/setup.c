@@ -229,6 +229,8 @@ setup_instance(struct setup *s)
 		goto out;
 	if (sub(&p, q.p, "bounce") == -1 || mkdir_own(p.p, quid, gid, 02770) == -1)
 		goto out;
+	if (sub(&p, q.p, "spare") == -1 || mkdir_own(p.p, quid, gid, 02770) == -1)
+		goto out;
 	if (sub(&p, q.p, "lock/trigger") == -1)
 		goto out;
 	if (mkfifo(p.p, 0600) == -1 && errno != EEXIST) {
@@ -258,7 +260,7 @@ setup_instance(struct setup *s)
 	}
 	{
 		static const char *const synced[] = { "control", "queue/mess", "queue/lock",
-			"queue/bounce", "queue/tmp", "queue", "." };
+			"queue/bounce", "queue/spare", "queue/tmp", "queue", "." };
 
 		for (i = 0; i < sizeof synced / sizeof *synced; i++)
 			if (sub(&p, s->dir, synced[i]) == -1 || fsio_fsync_dir(p.p) == -1) {

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "queue_bounce.h"
 #include "queue_path.h"
+#include "queue_spare.h"
 #include "send.h"
 #include "send_lproto.h"
 #include "verp.h"
@@ -348,8 +349,9 @@ finish(struct send *s, struct send_msg *m, uint64_t now)
 	if (m->pending_left == 0 && !m->failed) {
 		if (queue_path_mess(&path, s->qdir, m->id) == -1)
 			return -1;
-		if (unlink(path.p) == -1 && errno != ENOENT)
-			log_warn("msg %s: cannot remove %s: %m", m->id, path.p);
+		/* kept as a spare for a new message, or removed */
+		if (queue_spare_retire(s->qdir, path.p, m->qm.fd) == -1)
+			log_warn("msg %s: %s", m->id, err_str());
 		/* its bounce file, if any, went with the bounce (send_bounce);
 		 * herald-clean removes one a crash left behind */
 		strmap_del(&s->known, m->id, QUEUE_ID_LEN);

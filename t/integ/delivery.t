@@ -98,12 +98,19 @@ with Instance(me=DOM) as inst:
                  "log: starting delivery names the message and recipient")
             t.ok(re.search(rb"delivery \d+: success: .*\(#2\.\d\.\d\)", log), "log: success with its status text")
             t.ok(re.search(rb"end msg " + i, log), "log: end msg")
+        spares = os.listdir(inst.path("queue", "spare"))
+        t.ok(len(spares) == 1, "the finished message file is kept as a spare: %r" % spares)
+        spare_ino = os.stat(inst.path("queue", "spare", spares[0])).st_ino if spares else None
 
         # 2. mbox
         inject(inst, "sender@example.org", ["bob@" + DOM], b"Subject: two\n\nFrom the start\n")
+
         d.wait_for(lambda: os.path.exists(os.path.join(bob, "Mailbox")) and
                    os.path.getsize(os.path.join(bob, "Mailbox")) > 0, "bob's mbox")
         d.wait_for(lambda: inst.messages() == [], "queue empty after the mbox delivery")
+        spares = os.listdir(inst.path("queue", "spare"))
+        t.ok([os.stat(inst.path("queue", "spare", n)).st_ino for n in spares] == [spare_ino],
+             "the next message was written over the spare, and is a spare again")
         mb = mailbox.mbox(os.path.join(bob, "Mailbox"))
         msgs = list(mb)
         t.is_(len(msgs), 1, "mbox: one message")

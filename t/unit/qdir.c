@@ -35,6 +35,8 @@ qdir_setup(void)
 	ck_assert_int_eq(mkdir(p.p, 0700), 0);
 	qdir_path(&p, "lock");
 	ck_assert_int_eq(mkdir(p.p, 0750), 0);
+	qdir_path(&p, "spare");
+	ck_assert_int_eq(mkdir(p.p, 0750), 0);
 	qdir_path(&p, "mess");
 	ck_assert_int_eq(mkdir(p.p, 0750), 0);
 	for (i = 0; i < QUEUE_SPLIT; i++) {

@@ -1,6 +1,6 @@
 /* qdir: a scratch queue directory for the queue unit tests.
- * qdir_setup makes /tmp/check_queue.XXXXXX with tmp/, lock/ and
- * mess/00 .. 3f, as herald-setup does; qdir_teardown removes it. The
+ * qdir_setup makes /tmp/check_queue.XXXXXX with tmp/, lock/, spare/
+ * and mess/00 .. 3f, as herald-setup does; qdir_teardown removes it. The
  * helpers assert (check's ck_assert) instead of returning errors. */
 #ifndef HERALD_T_QDIR_H
 #define HERALD_T_QDIR_H
