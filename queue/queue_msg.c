@@ -150,6 +150,14 @@ queue_cursor_next(struct queue_cursor *c, struct queue_rcpt *r)
 }
 
 void
+queue_cursor_back(struct queue_cursor *c, const struct queue_rcpt *r)
+{
+	/* the record is still in the buffer: next() only refills before decoding */
+	c->head = (size_t)(r->off - c->pos);
+	c->seen--;
+}
+
+void
 queue_cursor_close(struct queue_cursor *c)
 {
 	free(c->buf);

@@ -40,6 +40,9 @@ ssize_t queue_msg_body(struct queue_msg *m, uint64_t off, void *p, size_t n);
 int queue_cursor_open(struct queue_cursor *c, struct queue_msg *m);
 /* Next recipient: 1 and *r filled, 0 at the end, -1 on a corrupt file. */
 int queue_cursor_next(struct queue_cursor *c, struct queue_rcpt *r);
+/* Step back over r, which the last queue_cursor_next returned: the next
+ * call returns it again. */
+void queue_cursor_back(struct queue_cursor *c, const struct queue_rcpt *r);
 /* Free the cursor. */
 void queue_cursor_close(struct queue_cursor *c);
 /* Write the state of the recipient record at off (not yet durable). */

@@ -39,7 +39,7 @@ start_ids(struct start_ids *ids)
 	struct stat st;
 
 	memset(ids, 0, sizeof *ids);
-	ids->queue_uid = ids->send_uid = getuid();
+	ids->queue_uid = ids->send_uid = ids->remote_uid = getuid();
 	ids->gid = getgid();
 	if (geteuid() != 0)
 		return 0;
@@ -57,6 +57,11 @@ start_ids(struct start_ids *ids)
 		return -1;
 	}
 	ids->send_uid = pw->pw_uid;
+	if ((pw = getpwnam("heraldr")) == NULL) {
+		err_set("no user heraldr: run herald-setup for this instance");
+		return -1;
+	}
+	ids->remote_uid = pw->pw_uid;
 	return 0;
 }
 
@@ -70,8 +75,11 @@ become(uid_t uid, gid_t gid)
 		log_fatal(111, "cannot switch to uid %ld: %m", (long)uid);
 }
 
+#define NFDS 7                          /* descriptors 0 to 6 may be given */
+
+/* Run name as uid; fds[i] (unless -1) becomes its descriptor i. */
 static pid_t
-spawn(const char *name, uid_t uid, gid_t gid, int fd0, int fd1, int fd3, int fd4)
+spawn(const char *name, uid_t uid, gid_t gid, const int fds[NFDS])
 {
 	struct buf path = BUF_INIT;
 	pid_t pid;
@@ -85,9 +93,9 @@ spawn(const char *name, uid_t uid, gid_t gid, int fd0, int fd1, int fd3, int fd4
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if ((fd0 != -1 && dup2(fd0, 0) == -1) || (fd1 != -1 && dup2(fd1, 1) == -1) ||
-		    (fd3 != -1 && dup2(fd3, 3) == -1) || (fd4 != -1 && dup2(fd4, 4) == -1))
-			log_fatal(111, "dup2: %m");
+		for (int i = 0; i < NFDS; i++)
+			if (fds[i] != -1 && dup2(fds[i], i) == -1)
+				log_fatal(111, "dup2: %m");
 		become(uid, gid);
 		execl(path.p, name, (char *)NULL);
 		log_fatal(111, "cannot run %s: %m", path.p);
@@ -97,7 +105,7 @@ spawn(const char *name, uid_t uid, gid_t gid, int fd0, int fd1, int fd3, int fd4
 }
 
 /* A close-on-exec pipe whose ends are above the descriptors the children
- * are given (0, 1, 3, 4), so the dup2s in spawn cannot clobber each other. */
+ * are given (0 to 6), so the dup2s in spawn cannot clobber each other. */
 static int
 pipe_high(int p[2])
 {
@@ -117,7 +125,8 @@ pipe_high(int p[2])
 static void
 clean(const struct start_ids *ids)
 {
-	pid_t pid = spawn("herald-clean", ids->queue_uid, ids->gid, -1, -1, -1, -1);
+	static const int none[NFDS] = { -1, -1, -1, -1, -1, -1, -1 };
+	pid_t pid = spawn("herald-clean", ids->queue_uid, ids->gid, none);
 	int st;
 
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
@@ -129,8 +138,10 @@ clean(const struct start_ids *ids)
 int
 start_run(const struct start_ids *ids)
 {
-	int req[2], res[2], st, rc = 0;
-	pid_t lspawn, sendp, pid;
+	enum { LSPAWN, REMOTE, SEND, NKIDS };
+	static const char *const names[NKIDS] = { "herald-lspawn", "herald-remote", "herald-send" };
+	int req[2], res[2], rreq[2], rres[2], st, rc = 0, k;
+	pid_t kid[NKIDS], pid;
 	bool stopping = false;
 	struct sigaction sa;
 	sigset_t block, old;
@@ -151,56 +162,67 @@ start_run(const struct start_ids *ids)
 	sigaddset(&block, SIGALRM);
 	sigaddset(&block, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	if (pipe_high(req) == -1 || pipe_high(res) == -1)
+	if (pipe_high(req) == -1 || pipe_high(res) == -1 || pipe_high(rreq) == -1 ||
+	    pipe_high(rres) == -1)
 		log_fatal(111, "pipe: %m");
-	lspawn = spawn("herald-lspawn", ids->multi ? 0 : getuid(), ids->gid, req[0], res[1], -1, -1);
-	sendp = spawn("herald-send", ids->send_uid, ids->gid, -1, -1, req[1], res[0]);
+	{
+		/* herald-send: fd 3/4 to herald-lspawn, 5/6 to herald-remote */
+		const int lfds[NFDS] = { req[0], res[1], -1, -1, -1, -1, -1 };
+		const int rfds[NFDS] = { rreq[0], rres[1], -1, -1, -1, -1, -1 };
+		const int sfds[NFDS] = { -1, -1, -1, req[1], res[0], rreq[1], rres[0] };
+
+		kid[LSPAWN] = spawn(names[LSPAWN], ids->multi ? 0 : getuid(), ids->gid, lfds);
+		kid[REMOTE] = spawn(names[REMOTE], ids->remote_uid, ids->gid, rfds);
+		kid[SEND] = spawn(names[SEND], ids->send_uid, ids->gid, sfds);
+	}
 	close(req[0]);
 	close(req[1]);
 	close(res[0]);
 	close(res[1]);
-	log_info("started herald-send (pid %ld) and herald-lspawn (pid %ld)", (long)sendp,
-	    (long)lspawn);
-	while (sendp > 0 || lspawn > 0) {
+	close(rreq[0]);
+	close(rreq[1]);
+	close(rres[0]);
+	close(rres[1]);
+	log_info("started herald-send (pid %ld), herald-lspawn (pid %ld) and herald-remote "
+	    "(pid %ld)", (long)kid[SEND], (long)kid[LSPAWN], (long)kid[REMOTE]);
+	while (kid[SEND] > 0 || kid[LSPAWN] > 0 || kid[REMOTE] > 0) {
 		sigsuspend(&old);
 		if (got_term) {
 			got_term = 0;
 			stopping = true;
-			if (sendp > 0)
-				kill(sendp, SIGTERM);
+			if (kid[SEND] > 0)
+				kill(kid[SEND], SIGTERM);
 		}
 		if (got_hup) {
 			got_hup = 0;
-			if (sendp > 0)
-				kill(sendp, SIGHUP);
+			if (kid[SEND] > 0)
+				kill(kid[SEND], SIGHUP);
 		}
 		if (got_alrm) {
 			got_alrm = 0;
-			if (sendp > 0)
-				kill(sendp, SIGALRM);
+			if (kid[SEND] > 0)
+				kill(kid[SEND], SIGALRM);
 		}
 		if (!got_chld)
 			continue;
 		got_chld = 0;
 		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-			const char *who = pid == sendp ? "herald-send" : "herald-lspawn";
-
-			if (pid != sendp && pid != lspawn)
+			for (k = 0; k < NKIDS && kid[k] != pid; k++)
+				;
+			if (k == NKIDS)
 				continue;
-			if (pid == sendp)
-				sendp = 0;
-			else
-				lspawn = 0;
+			kid[k] = 0;
 			if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && stopping)
 				continue;
 			if (WIFEXITED(st))
-				log_warn("%s exited %d", who, WEXITSTATUS(st));
+				log_warn("%s exited %d", names[k], WEXITSTATUS(st));
 			else
-				log_warn("%s killed by signal %d", who, WTERMSIG(st));
+				log_warn("%s killed by signal %d", names[k], WTERMSIG(st));
 			rc = 111;
-			/* herald-lspawn exits by itself once herald-send is gone (end of file) */
-			if (sendp > 0)
-				kill(sendp, SIGTERM);
+			/* herald-lspawn and herald-remote exit by themselves once
+			 * herald-send is gone (end of file) */
+			if (kid[SEND] > 0)
+				kill(kid[SEND], SIGTERM);
 		}
 	}
 	log_info("stopped");

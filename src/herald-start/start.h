@@ -21,7 +21,7 @@
 
 struct start_ids {
 	bool multi;                     /* root and a multi-user instance */
-	uid_t queue_uid, send_uid;
+	uid_t queue_uid, send_uid, remote_uid;
 	gid_t gid;
 };
 

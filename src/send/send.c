@@ -43,6 +43,26 @@ now_s(void)
 	return (uint64_t)time(NULL);
 }
 
+/* Give channel c n slots, all free (once: the table is not resized). */
+static int
+chan_size(struct send_chan *c, unsigned long n)
+{
+	unsigned long i;
+
+	c->slots = calloc(n, sizeof *c->slots);
+	c->free = calloc(n, sizeof *c->free);
+	c->settled = calloc(n, sizeof *c->settled);
+	if (c->slots == NULL || c->free == NULL || c->settled == NULL) {
+		err_set("out of memory");
+		return -1;
+	}
+	c->nslots = n;
+	for (i = 0; i < n; i++)
+		c->free[i] = n - 1 - i;         /* slot 0 on top */
+	c->nfree = n;
+	return 0;
+}
+
 /* Read the settings that can change on SIGHUP into s. */
 static int
 load(struct send *s)
@@ -50,7 +70,7 @@ load(struct send *s)
 	struct send_route route = SEND_ROUTE_INIT;
 	struct send_retry retry;
 	struct buf me = BUF_INIT, dbt = BUF_INIT;
-	unsigned long conc;
+	unsigned long conc, rconc;
 	bool found;
 
 	if (control_line("me", &me, &found) == -1)
@@ -66,10 +86,12 @@ load(struct send *s)
 	    "postmaster") == -1)
 		goto fail;
 	if (control_ulong("concurrencylocal", 10, 1000, &conc) == -1 ||
+	    control_ulong("concurrencyremote", 100, 20000, &rconc) == -1 ||
 	    send_retry_load(&retry) == -1 || send_route_load(&route) == -1)
 		goto fail;
-	if (conc == 0) {
-		err_set("control/concurrencylocal:1: must be at least 1");
+	if (conc == 0 || rconc == 0) {
+		err_set("control/%s:1: must be at least 1", conc == 0 ? "concurrencylocal" :
+		    "concurrencyremote");
 		goto fail;
 	}
 	if (route.locals.count == 0 && send_route_add_local(&route, me.p) == -1)
@@ -81,14 +103,14 @@ load(struct send *s)
 	s->me = me;
 	buf_free(&s->doublebounceto);
 	s->doublebounceto = dbt;
-	if (s->slots == NULL) {         /* the slot table is sized once */
-		if ((s->slots = calloc(conc, sizeof *s->slots)) == NULL) {
-			err_set("out of memory");
+	if (s->ch[SEND_LOCAL].slots == NULL) {  /* the slot tables are sized once */
+		if (chan_size(&s->ch[SEND_LOCAL], conc) == -1 ||
+		    chan_size(&s->ch[SEND_REMOTE], rconc * SEND_REMOTE_WINDOW) == -1)
 			return -1;
-		}
-		s->nslots = conc;
-	} else if (conc != s->nslots)
-		log_warn("control/concurrencylocal changed: takes effect at the next start");
+	} else if (conc != s->ch[SEND_LOCAL].nslots ||
+	    rconc * SEND_REMOTE_WINDOW != s->ch[SEND_REMOTE].nslots)
+		log_warn("control/concurrencylocal or concurrencyremote changed: takes effect "
+		    "at the next start");
 	return 0;
 fail:
 	send_route_free(&route);
@@ -104,14 +126,16 @@ send_reload(struct send *s)
 }
 
 int
-send_init(struct send *s, int lreq, int lres)
+send_init(struct send *s, int lreq, int lres, int rreq, int rres)
 {
 	struct sigaction sa;
 
 	memset(s, 0, sizeof *s);
 	s->qdir = "queue";
-	s->lreq = lreq;
-	s->lres = lres;
+	s->ch[SEND_LOCAL] = (struct send_chan){ .name = "herald-lspawn", .kind = "local",
+		.req = lreq, .res = lres };
+	s->ch[SEND_REMOTE] = (struct send_chan){ .name = "herald-remote", .kind = "remote",
+		.req = rreq, .res = rres };
 	s->trigger = s->trigger_keep = -1;
 	s->rnd = (uint32_t)getpid() ^ (uint32_t)time(NULL);
 	if (load(s) == -1)
@@ -136,6 +160,8 @@ send_init(struct send *s, int lreq, int lres)
 	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	fcntl(lreq, F_SETFL, fcntl(lreq, F_GETFL) | O_NONBLOCK);
+	if (rreq != -1)
+		fcntl(rreq, F_SETFL, fcntl(rreq, F_GETFL) | O_NONBLOCK);
 	return 0;
 }
 
@@ -169,49 +195,52 @@ read_trigger(struct send *s, uint64_t now)
 	return 0;
 }
 
-/* Results from herald-lspawn; a malformed one is a fatal protocol error. */
+/* Results from channel c; a malformed one is a fatal protocol error. */
 static int
-read_results(struct send *s, uint64_t now, bool *eof)
+read_results(struct send *s, struct send_chan *c, uint64_t now, bool *eof)
 {
 	struct send_lproto_result r;
-	char in[8192];
-	size_t used;
+	char in[65536];
+	size_t used, off = 0;
 	ssize_t n;
 	int k;
 
-	n = read(s->lres, in, sizeof in);
+	n = read(c->res, in, sizeof in);
 	if (n == 0) {
 		*eof = true;
 		return 0;
 	}
 	if (n == -1)
-		return errno == EAGAIN || errno == EINTR ? 0 : (err_sys("read from herald-lspawn"), -1);
-	if (buf_add(&s->lin, in, (size_t)n) == -1) {
+		return errno == EAGAIN || errno == EINTR ? 0 : (err_sys("read from %s", c->name), -1);
+	if (buf_add(&c->in, in, (size_t)n) == -1) {
 		err_set("out of memory");
 		return -1;
 	}
-	while ((k = send_lproto_result(s->lin.p, s->lin.len, &r, &used)) == 1) {
-		if (send_msg_result(s, r.num, r.status, r.text, now) == -1)
+	while ((k = send_lproto_result(c->in.p + off, c->in.len - off, &r, &used)) == 1) {
+		if (send_msg_result(s, c, r.num, r.status, r.text, now) == -1)
 			return -1;
-		buf_consume(&s->lin, used);
+		off += used;
 	}
+	buf_consume(&c->in, off);
+	if (k == -1)
+		err_set("%s: %s", c->name, err_str());
 	return k;
 }
 
 static int
-flush_requests(struct send *s)
+flush_requests(struct send_chan *c)
 {
 	ssize_t n;
 
-	while (s->lout.len) {
-		n = write(s->lreq, s->lout.p, s->lout.len);
+	while (c->out.len) {
+		n = write(c->req, c->out.p, c->out.len);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return 0;
-			err_sys("write to herald-lspawn");
+			err_sys("write to %s", c->name);
 			return -1;
 		}
-		buf_consume(&s->lout, (size_t)n);
+		buf_consume(&c->out, (size_t)n);
 	}
 	return 0;
 }
@@ -272,21 +301,23 @@ on_signals(struct send *s)
 int
 send_run(struct send *s)
 {
-	struct pollfd pfd[4];
+	struct pollfd pfd[2 + 2 * SEND_NCHAN];
 	uint64_t now = now_s(), stop_at = 0;
 	const struct send_wait *top;
 	bool eof = false;
-	int timeout;
+	int timeout, c;
 
 	if (send_wait_scan(s, now) == -1)
 		goto fatal;
-	log_info("status: started with %zu messages in the queue, concurrencylocal %lu",
-	    s->nheap, s->nslots);
+	log_info("status: started with %zu messages in the queue, concurrencylocal %lu, "
+	    "remote deliveries in flight %lu%s", s->nheap, s->ch[SEND_LOCAL].nslots,
+	    s->ch[SEND_REMOTE].nslots, s->ch[SEND_REMOTE].req == -1 ? " (no herald-remote)" : "");
 	for (;;) {
 		now = now_s();
 		if (activate(s, now) == -1 || send_msg_dispatch(s, now) == -1 ||
 		    send_msg_commit(s) == -1 || send_msg_reap(s, now) == -1 ||
-		    flush_requests(s) == -1)
+		    flush_requests(&s->ch[SEND_LOCAL]) == -1 ||
+		    (s->ch[SEND_REMOTE].req != -1 && flush_requests(&s->ch[SEND_REMOTE]) == -1))
 			goto fatal;
 		if (s->stopping) {
 			if (stop_at == 0)
@@ -303,20 +334,26 @@ send_run(struct send *s)
 			timeout = 1000;
 		pfd[0] = (struct pollfd){ sigpipe[0], POLLIN, 0 };
 		pfd[1] = (struct pollfd){ s->trigger, POLLIN, 0 };
-		pfd[2] = (struct pollfd){ s->lres, POLLIN, 0 };
-		pfd[3] = (struct pollfd){ s->lreq, s->lout.len ? POLLOUT : 0, 0 };
-		if (poll(pfd, 4, timeout) == -1 && errno != EINTR) {
+		for (c = 0; c < SEND_NCHAN; c++) {
+			struct send_chan *ch = &s->ch[c];
+
+			pfd[2 + 2 * c] = (struct pollfd){ ch->res, POLLIN, 0 };
+			pfd[3 + 2 * c] = (struct pollfd){ ch->req, ch->out.len ? POLLOUT : 0, 0 };
+		}
+		if (poll(pfd, 2 + 2 * SEND_NCHAN, timeout) == -1 && errno != EINTR) {
 			err_sys("poll");
 			goto fatal;
 		}
 		now = now_s();
 		if (on_signals(s) == -1 || read_trigger(s, now) == -1)
 			goto fatal;
-		if (pfd[2].revents && read_results(s, now, &eof) == -1)
-			goto fatal;
-		if (eof) {
-			err_set("herald-lspawn went away");
-			goto fatal;
+		for (c = 0; c < SEND_NCHAN; c++) {
+			if (pfd[2 + 2 * c].revents && read_results(s, &s->ch[c], now, &eof) == -1)
+				goto fatal;
+			if (eof) {
+				err_set("%s went away", s->ch[c].name);
+				goto fatal;
+			}
 		}
 		if (send_msg_commit(s) == -1 || send_msg_reap(s, now) == -1)
 			goto fatal;
@@ -343,6 +380,7 @@ void
 send_free(struct send *s)
 {
 	unsigned long i;
+	int c;
 
 	while (s->ring) {
 		struct send_msg *m = s->ring;
@@ -360,17 +398,23 @@ send_free(struct send *s)
 		free(m->fails);
 		free(m);
 	}
-	for (i = 0; i < s->nslots; i++)
-		free(s->slots[i].rcpt);
-	free(s->slots);
+	for (c = 0; c < SEND_NCHAN; c++) {
+		struct send_chan *ch = &s->ch[c];
+
+		for (i = 0; i < ch->nslots; i++)
+			free(ch->slots[i].rcpt);
+		free(ch->slots);
+		free(ch->free);
+		free(ch->settled);
+		buf_free(&ch->out);
+		buf_free(&ch->in);
+	}
 	free(s->heap);
 	strmap_free(&s->known);
 	send_route_free(&s->route);
 	buf_free(&s->me);
 	buf_free(&s->doublebounceto);
 	buf_free(&s->to);
-	buf_free(&s->lout);
-	buf_free(&s->lin);
 	buf_free(&s->trig_in);
 	if (s->trigger != -1)
 		close(s->trigger);

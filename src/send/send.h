@@ -5,11 +5,16 @@
  * missed. A message waits in a heap ordered by the time of its next pass;
  * at most SEND_ACTIVE_MAX messages are active (open, with a cursor).
  * Deliveries are taken round-robin from the active messages, so a small
- * message is never stuck behind a large post, and at most concurrencylocal
- * run at once. Each pass streams a message's recipient records once:
- * delivered and failed ones are skipped, remote ones stay queued, pending
- * local ones that are due are delivered, the rest set the time of the next
- * pass. Outcomes are written into the recipient state words and made
+ * message is never stuck behind a large post. They go to two channels
+ * that speak the same protocol (herald-lspawn(8)): herald-lspawn for local
+ * recipients, at most concurrencylocal at once, and herald-remote for
+ * remote ones, at most SEND_REMOTE_WINDOW times concurrencyremote at once
+ * (herald-remote groups them into SMTP transactions and connections).
+ * Each pass streams a message's recipient records once: delivered and
+ * failed ones are skipped, pending ones that are due are delivered (a
+ * recipient whose channel is full waits for a free slot, holding its
+ * message's cursor), the rest set the time of the next pass; without
+ * herald-remote, remote recipients stay queued. Outcomes are written into the recipient state words and made
  * durable in one fdatasync per message per batch of results (group commit)
  * before the slots they used are given to new deliveries, so a crash
  * repeats at most the deliveries that were in flight. At the end of a pass
@@ -29,6 +34,7 @@
 
 #define SEND_ACTIVE_MAX 64
 #define SEND_SCAN_INTERVAL 60           /* seconds between safety-net scans */
+#define SEND_REMOTE_WINDOW 4            /* remote deliveries in flight per connection */
 
 struct send_msg;
 
@@ -65,6 +71,22 @@ struct send_slot {
 	char *rcpt;
 };
 
+enum send_chan_id { SEND_LOCAL, SEND_REMOTE, SEND_NCHAN };
+
+/* One delivery channel. A slot's number is the delivery number on the
+ * wire; free slots are a stack, and slots whose result was applied wait in
+ * settled until the commit makes it durable and frees them. */
+struct send_chan {
+	const char *name;               /* "herald-lspawn", "herald-remote" */
+	const char *kind;               /* "local", "remote" (for the log) */
+	int req, res;                   /* write requests / read results; -1: none */
+	struct buf out, in;
+	struct send_slot *slots;
+	unsigned long nslots, inflight;
+	unsigned long *free, nfree;
+	unsigned long *settled, nsettled;
+};
+
 struct send_wait {
 	uint32_t when;
 	bool force;                     /* the pass ignores next_try (SIGALRM) */
@@ -85,11 +107,8 @@ struct send {
 	struct send_msg *ring;          /* active ring (points at the next to serve) */
 	unsigned nactive;
 	/* deliveries */
-	struct send_slot *slots;
-	unsigned long nslots, inflight, seq;
-	/* herald-lspawn */
-	int lreq, lres;                 /* write requests / read results */
-	struct buf lout, lin;
+	struct send_chan ch[SEND_NCHAN];
+	unsigned long inflight;         /* both channels */
 	struct buf to;                  /* scratch: a recipient's local address */
 	/* the rest */
 	int trigger, trigger_keep;
@@ -99,8 +118,9 @@ struct send {
 	uint32_t rnd;
 };
 
-/* Set up: read control files, open the trigger; lreq/lres talk to herald-lspawn. */
-int send_init(struct send *s, int lreq, int lres);
+/* Set up: read control files, open the trigger; lreq/lres talk to
+ * herald-lspawn, rreq/rres to herald-remote (-1: no remote delivery). */
+int send_init(struct send *s, int lreq, int lres, int rreq, int rres);
 /* Run until SIGTERM (after the deliveries in flight) or a fatal error;
  * returns the exit code (111: fatal, err_str() says why). */
 int send_run(struct send *s);
@@ -115,8 +135,9 @@ int send_msg_activate(struct send *s, const char *id, bool force);
 /* Start deliveries until the slots are full or no active message has a due
  * local recipient. */
 int send_msg_dispatch(struct send *s, uint64_t now);
-/* Apply one result from herald-lspawn. */
-int send_msg_result(struct send *s, unsigned long num, char status, const char *text, uint64_t now);
+/* Apply one result from channel c. */
+int send_msg_result(struct send *s, struct send_chan *c, unsigned long num, char status,
+    const char *text, uint64_t now);
 /* Make written states durable (bounce records first); frees finished slots. */
 int send_msg_commit(struct send *s);
 /* Finish the passes that are over: bounce, remove or put back to wait. */

@@ -83,42 +83,40 @@ fail(struct send *s, struct send_msg *m, uint64_t off, uint16_t tries, const cha
 	return 0;
 }
 
-/* Start one delivery of m's recipient r (to local address to). */
+/* Start one delivery of m's recipient r on channel c (to address to). */
 static int
-start(struct send *s, struct send_msg *m, const struct queue_rcpt *r, const char *to)
+start(struct send *s, struct send_chan *c, struct send_msg *m, const struct queue_rcpt *r,
+    const char *to)
 {
 	struct buf sender = BUF_INIT, path = BUF_INIT;
-	struct send_slot *slot = NULL;
-	unsigned long i;
+	struct send_slot *slot;
+	unsigned long num;
 	int rc = -1;
 
-	for (i = 0; i < s->nslots; i++) {
-		s->seq = (s->seq + 1) % s->nslots;
-		if (s->slots[s->seq].msg == NULL) {
-			slot = &s->slots[s->seq];
-			break;
-		}
-	}
-	if (slot == NULL)
-		abort();        /* dispatch only starts with a free slot */
+	if (c->nfree == 0)
+		abort();        /* step only starts with a free slot */
+	num = c->free[c->nfree - 1];
+	slot = &c->slots[num];
 	if ((slot->rcpt = strdup(r->addr)) == NULL) {
 		err_set("out of memory");
 		goto out;
 	}
 	if (verp_encode(&sender, m->qm.sender, m->qm.hdr.sender_len, r->addr, r->addr_len) == -1 ||
 	    queue_path_mess(&path, s->qdir, m->id) == -1 ||
-	    send_lproto_request(&s->lout, s->seq, path.p, m->qm.hdr.body_off, m->qm.hdr.body_len,
+	    send_lproto_request(&c->out, num, path.p, m->qm.hdr.body_off, m->qm.hdr.body_len,
 		sender.p, to) == -1) {
 		free(slot->rcpt);
 		slot->rcpt = NULL;
 		goto out;
 	}
+	c->nfree--;
 	slot->msg = m;
 	slot->off = r->off;
 	slot->tries = r->st.tries;
 	m->inflight++;
+	c->inflight++;
 	s->inflight++;
-	log_info("starting delivery %lu: msg %s to local %s", s->seq, m->id, to);
+	log_info("starting delivery %lu: msg %s to %s %s", num, m->id, c->kind, to);
 	rc = 0;
 out:
 	buf_free(&sender);
@@ -126,13 +124,15 @@ out:
 	return rc;
 }
 
-/* Advance m's cursor to its next due local recipient and start it.
- * Returns 1 if a delivery started, 0 at the end of the pass, -1 on error. */
+/* Advance m's cursor to its next due recipient and start it.
+ * Returns 1 if a delivery started, 0 at the end of the pass or when the
+ * next recipient's channel is full (it is read again next time), -1 on error. */
 static int
 step(struct send *s, struct send_msg *m, uint64_t now)
 {
 	struct buf *to = &s->to;
 	struct queue_rcpt r;
+	struct send_chan *c;
 	int n, rc = 0;
 
 	while (!m->cursor_done) {
@@ -161,15 +161,28 @@ step(struct send *s, struct send_msg *m, uint64_t now)
 			continue;
 		}
 		if (send_route_classify(&s->route, r.addr, r.addr_len, to) == SEND_ROUTE_REMOTE) {
-			m->remote_left++;
-			note_later(m, (uint32_t)(now + s->retry.max));
-			continue;
-		}
+			c = &s->ch[SEND_REMOTE];
+			if (c->req == -1) {
+				m->remote_left++;
+				note_later(m, (uint32_t)(now + s->retry.max));
+				continue;
+			}
+			if (buf_set(to, r.addr, r.addr_len) == -1) {
+				err_set("out of memory");
+				rc = -1;
+				break;
+			}
+		} else
+			c = &s->ch[SEND_LOCAL];
 		if (!m->force && r.st.next_try > now) {
 			note_later(m, r.st.next_try);
 			continue;
 		}
-		rc = start(s, m, &r, to->p) == -1 ? -1 : 1;
+		if (c->nfree == 0) {
+			queue_cursor_back(&m->cur, &r);
+			break;
+		}
+		rc = start(s, c, m, &r, to->p) == -1 ? -1 : 1;
 		break;
 	}
 	return rc;
@@ -182,7 +195,8 @@ send_msg_dispatch(struct send *s, uint64_t now)
 	unsigned idle = 0;
 	int n;
 
-	while (!s->stopping && s->inflight < s->nslots && s->ring && idle < s->nactive) {
+	while (!s->stopping && (s->ch[SEND_LOCAL].nfree || s->ch[SEND_REMOTE].nfree) && s->ring &&
+	    idle < s->nactive) {
 		m = s->ring;
 		s->ring = m->next;
 		if (m->cursor_done) {
@@ -217,18 +231,20 @@ status_of(const char *text, const char *dflt, char out[16])
 }
 
 int
-send_msg_result(struct send *s, unsigned long num, char status, const char *text, uint64_t now)
+send_msg_result(struct send *s, struct send_chan *c, unsigned long num, char status,
+    const char *text, uint64_t now)
 {
 	struct send_slot *slot;
 	struct queue_rstate st;
 	struct send_msg *m;
 	char code[16];
 
-	if (num >= s->nslots || (slot = &s->slots[num])->msg == NULL || slot->off == 0) {
-		err_set("herald-lspawn reported delivery %lu, which is not in flight", num);
+	if (num >= c->nslots || (slot = &c->slots[num])->msg == NULL || slot->off == 0) {
+		err_set("%s reported delivery %lu, which is not in flight", c->name, num);
 		return -1;
 	}
 	m = slot->msg;
+	c->settled[c->nsettled++] = num;       /* freed at the next commit */
 	switch (status) {
 	case 'K':
 		log_info("delivery %lu: success: %s", num, text);
@@ -295,20 +311,26 @@ send_msg_commit(struct send *s)
 	struct send_msg *m = s->ring;
 	unsigned long i;
 	unsigned k;
+	int c;
 
 	for (k = 0; k < s->nactive; k++, m = m->next)
 		if ((m->dirty || m->bounce_dirty || m->nfails) && commit_msg(s, m) == -1)
 			return -1;
-	for (i = 0; i < s->nslots; i++) {
-		struct send_slot *slot = &s->slots[i];
+	for (c = 0; c < SEND_NCHAN; c++) {
+		struct send_chan *ch = &s->ch[c];
 
-		if (slot->msg && slot->off == 0) {      /* result applied and now durable */
+		for (i = 0; i < ch->nsettled; i++) {    /* results applied and now durable */
+			struct send_slot *slot = &ch->slots[ch->settled[i]];
+
 			slot->msg->inflight--;
+			ch->inflight--;
 			s->inflight--;
 			slot->msg = NULL;
 			free(slot->rcpt);
 			slot->rcpt = NULL;
+			ch->free[ch->nfree++] = ch->settled[i];
 		}
+		ch->nsettled = 0;
 	}
 	return 0;
 }
@@ -361,8 +383,8 @@ finish(struct send *s, struct send_msg *m, uint64_t now)
 		return 0;
 	}
 	if (m->remote_left)
-		log_info("msg %s: %llu remote recipients deferred: remote delivery is not "
-		    "available yet (#4.3.0)", m->id, (unsigned long long)m->remote_left);
+		log_info("msg %s: %llu remote recipients deferred: herald-remote is not "
+		    "running (#4.3.0)", m->id, (unsigned long long)m->remote_left);
 	when = m->earliest ? m->earliest : (uint32_t)(now + s->retry.min);
 	if (m->failed)          /* the bounce could not be queued: try it again soon */
 		when = (uint32_t)(now + s->retry.min);

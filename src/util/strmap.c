@@ -84,12 +84,30 @@ strmap_put(struct strmap *m, const char *key, size_t klen, const char *val)
 	k[klen] = '\0';
 	s->key = k;
 	s->val = v;
+	s->ptr = NULL;
 	m->count++;
 	return 0;
 oom:
 	free(v);
 	err_set("out of memory");
 	return -1;
+}
+
+int
+strmap_put_ptr(struct strmap *m, const char *key, size_t klen, void *ptr)
+{
+	if (strmap_put(m, key, klen, NULL) == -1)
+		return -1;
+	m->slots[find(m, key, klen)].ptr = ptr;
+	return 0;
+}
+
+void *
+strmap_ptr(const struct strmap *m, const char *key, size_t klen)
+{
+	const struct strmap_slot *s = strmap_get(m, key, klen);
+
+	return s ? s->ptr : NULL;
 }
 
 const struct strmap_slot *

@@ -20,12 +20,18 @@ PR_SET_CHILD_SUBREAPER = 36
 ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
+# Children of this process that reap_orphans leaves alone (servers a test runs).
+KEEP = set()
+
+
 def reap_orphans():
     """Kill and reap what herald-start's children left running (orphaned
-    deliveries), now children of this subreaper."""
+    deliveries), now children of this subreaper; not the pids in KEEP."""
     with open("/proc/self/task/%d/children" % os.getpid()) as f:
         pids = [int(x) for x in f.read().split()]
     for p in pids:
+        if p in KEEP:
+            continue
         try:
             os.kill(p, signal.SIGKILL)
             os.waitpid(p, 0)

@@ -2,7 +2,7 @@
 """delivery.t: herald-start, herald-send, herald-lspawn and herald-local
 together on a single-user instance: every .qmail line type, extensions
 and -default, loops, VERP, retries, bounces (parsed as RFC 3464 DSNs),
-double bounces, the null sender, remote recipients left queued, and the
+double bounces, the null sender, a remote recipient deferred, and the
 signals."""
 import email
 import email.policy
@@ -196,11 +196,15 @@ with Instance(me=DOM) as inst:
         t.ok(re.search(rb"failures of 1 recipients not reported: the sender <#@\[\]>", d.text()),
              "log: the dropped bounce is said")
 
-        # 11. remote recipients stay queued
+        # 11. a remote recipient goes to herald-remote; the test instance's
+        # smtproutes sends everything to a closed loopback port: deferred
         n = len(maildir(os.path.join(alice, "Maildir")))
         inject(inst, "s@example.org", ["alice@" + DOM, "far@remote.example"], b"Subject: eleven\n\nx\n")
         d.wait_for(lambda: len(maildir(os.path.join(alice, "Maildir"))) > n, "the local half")
-        d.wait_for(lambda: b"remote recipients deferred" in d.text(), "log: remote recipients deferred")
+        d.wait_for(lambda: re.search(rb"delivery \d+: deferral: .*cannot connect: connection refused "
+                                     rb"\(#4\.4\.1\)", d.text()), "log: the remote recipient deferred")
+        t.ok(re.search(rb"starting delivery \d+: msg [0-9a-f]{22} to remote far@remote.example", d.text()),
+             "log: the remote recipient was handed to herald-remote")
         p = inst.run("herald-qread")
         t.ok(b"\tpending\tfar@remote.example" in p.stdout and b"\tdone\talice@herald.test" in p.stdout,
              "the remote recipient stays pending, the local one is done")

@@ -85,6 +85,11 @@ class Instance:
                            capture_output=True)
         if p.returncode != 0:
             raise RuntimeError("herald-setup failed: %r" % p.stderr)
+        # Tests never reach the outside network: DNS goes to a closed port on
+        # loopback and every remote domain to a closed loopback port, unless a
+        # test sets its own resolvers and routes.
+        self.control("resolvers", "127.0.0.1:9\n")
+        self.control("smtproutes", ":[127.0.0.1]:9\n")
         return self
 
     def __exit__(self, *exc):

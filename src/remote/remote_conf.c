@@ -1,0 +1,257 @@
+/* remote_conf: herald-remote's control files (herald-control(5)):
+ *   me, helohost          the name in EHLO (helohost wins)
+ *   concurrencyremote     connections in all (default 100)
+ *   concurrencyhost       connections to one mail exchanger address (default 20)
+ *   timeoutconnect        seconds to connect (default 60)
+ *   timeoutremote         seconds for each reply (default 1200)
+ *   backoffremote         seconds a failed host is first left alone (default 60)
+ *   remoteport            port of mail exchangers (default 25)
+ *   smtproutes            "domain:relay:port", ".suffix:relay", ":relay"; relay
+ *                         "" means the domain's MX; "[ip]" is an address
+ *   outgoingip            source addresses (one IPv4 and/or one IPv6, one per line)
+ *   tlsremote             "domain:policy", ".suffix:policy" or ":policy";
+ *                         policy none, opportunistic (default), required, verify
+ *   tlsremoteca           CA file or directory for "verify" (default: the system's) */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+#include "err.h"
+#include "remote.h"
+
+/* Lower-case copy of s[0..n) into out. */
+static int
+lower(struct buf *out, const char *s, size_t n)
+{
+	size_t i;
+
+	buf_reset(out);
+	for (i = 0; i < n; i++)
+		if (buf_addc(out, (char)tolower((unsigned char)s[i])) == -1)
+			return -1;
+	return 0;
+}
+
+/* Load "key:value" lines of control/name into map (key lower-cased);
+ * check(value, where) validates the value. */
+static int
+load_map(const char *name, struct strmap *map, int (*check)(const char *, const char *))
+{
+	struct buf list = BUF_INIT, where = BUF_INIT, key = BUF_INIT;
+	const char *p, *colon;
+	size_t n, i;
+	int rc = -1;
+
+	if (control_lines_numbered(name, &list, &n) == -1)
+		goto out;
+	for (p = list.p, i = 0; i < n; i++) {
+		unsigned long line = strtoul(p, (char **)&p, 10);
+
+		p++;
+		buf_reset(&where);
+		if (buf_printf(&where, "control/%s:%lu", name, line) == -1)
+			goto oom;
+		if ((colon = strchr(p, ':')) == NULL) {
+			err_set("%s: no ':' in '%s'", where.p, p);
+			goto out;
+		}
+		if (lower(&key, p, (size_t)(colon - p)) == -1)
+			goto oom;
+		if (check(colon + 1, where.p) == -1)
+			goto out;
+		if (strmap_put(map, key.p ? key.p : "", key.len, colon + 1) == -1)
+			goto out;
+		p += strlen(p) + 1;
+	}
+	rc = 0;
+	goto out;
+oom:
+	err_set("out of memory");
+out:
+	buf_free(&list);
+	buf_free(&where);
+	buf_free(&key);
+	return rc;
+}
+
+/* "relay" or "relay:port" or "" (the MX); relay may be "[ip]". */
+static int
+check_route(const char *v, const char *where)
+{
+	const char *colon = v[0] == '[' ? strchr(v, ']') : v;
+	unsigned long port;
+	char *end;
+
+	if (colon == NULL) {
+		err_set("%s: unclosed '[' in '%s'", where, v);
+		return -1;
+	}
+	colon = strchr(colon, ':');
+	if (colon == NULL)
+		return 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || port == 0 || port > 65535) {
+		err_set("%s: bad port in '%s'", where, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_tls(const char *v, const char *where)
+{
+	if (strcmp(v, "none") && strcmp(v, "opportunistic") && strcmp(v, "required") &&
+	    strcmp(v, "verify")) {
+		err_set("%s: unknown policy '%s' (none, opportunistic, required or verify)", where, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_outgoing(struct remote_conf *c)
+{
+	struct buf list = BUF_INIT;
+	const char *p;
+	size_t n, i;
+	int rc = -1;
+
+	if (control_lines_numbered("outgoingip", &list, &n) == -1)
+		goto out;
+	for (p = list.p, i = 0; i < n; i++) {
+		unsigned long line = strtoul(p, (char **)&p, 10);
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&c->out4;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&c->out6;
+
+		p++;
+		if (inet_pton(AF_INET, p, &s4->sin_addr) == 1 && !c->have_out4) {
+			s4->sin_family = AF_INET;
+			c->have_out4 = true;
+		} else if (inet_pton(AF_INET6, p, &s6->sin6_addr) == 1 && !c->have_out6) {
+			s6->sin6_family = AF_INET6;
+			c->have_out6 = true;
+		} else {
+			err_set("control/outgoingip:%lu: not an IPv4 or IPv6 address, or a second "
+			    "one of its family: '%s'", line, p);
+			goto out;
+		}
+		p += strlen(p) + 1;
+	}
+	rc = 0;
+out:
+	buf_free(&list);
+	return rc;
+}
+
+int
+remote_conf_load(struct remote_conf *c)
+{
+	bool found, helo;
+
+	memset(c, 0, sizeof *c);
+	if (control_line("helohost", &c->me, &helo) == -1)
+		goto fail;
+	found = helo;
+	if (!found && control_line("me", &c->me, &found) == -1)
+		goto fail;
+	if (!found) {
+		err_set("control/me: missing (herald-setup writes it)");
+		goto fail;
+	}
+	if (control_ulong("concurrencyremote", 100, 20000, &c->concurrency) == -1 ||
+	    control_ulong("concurrencyhost", 20, 20000, &c->per_host) == -1 ||
+	    control_ulong("timeoutconnect", 60, 86400, &c->timeout_connect) == -1 ||
+	    control_ulong("timeoutremote", 1200, 86400, &c->timeout_remote) == -1 ||
+	    control_ulong("backoffremote", 60, REMOTE_BACKOFF_MAX, &c->backoff) == -1 ||
+	    control_ulong("remoteport", 25, 65535, &c->port) == -1)
+		goto fail;
+	if (c->concurrency == 0 || c->per_host == 0 || c->timeout_connect == 0 ||
+	    c->timeout_remote == 0 || c->port == 0 || c->backoff == 0) {
+		err_set("control/concurrencyremote, concurrencyhost, timeoutconnect, "
+		    "timeoutremote, backoffremote and remoteport must not be 0");
+		goto fail;
+	}
+	for (size_t i = 0; i < c->me.len; i++)
+		if ((unsigned char)c->me.p[i] <= ' ' || (unsigned char)c->me.p[i] > '~') {
+			err_set("control/%s:1: not a host name: '%s'", helo ? "helohost" : "me",
+			    c->me.p);
+			goto fail;
+		}
+	if (load_map("smtproutes", &c->routes, check_route) == -1 ||
+	    load_map("tlsremote", &c->tls, check_tls) == -1 || load_outgoing(c) == -1)
+		goto fail;
+	if (control_line("tlsremoteca", &c->tls_ca, &found) == -1)
+		goto fail;
+	return 0;
+fail:
+	remote_conf_free(c);
+	return -1;
+}
+
+void
+remote_conf_free(struct remote_conf *c)
+{
+	buf_free(&c->me);
+	strmap_free(&c->routes);
+	strmap_free(&c->tls);
+	buf_free(&c->tls_ca);
+}
+
+/* The value for domain in map: the domain, each ".suffix" from the longest, then "". */
+static const char *
+lookup(const struct strmap *map, const char *domain)
+{
+	const struct strmap_slot *s;
+	const char *p;
+
+	if (map->count == 0)
+		return NULL;
+	if ((s = strmap_get(map, domain, strlen(domain))) != NULL)
+		return s->val;
+	for (p = strchr(domain, '.'); p; p = strchr(p + 1, '.'))
+		if ((s = strmap_get(map, p, strlen(p))) != NULL)
+			return s->val;
+	s = strmap_get(map, "", 0);
+	return s ? s->val : NULL;
+}
+
+bool
+remote_conf_route(const struct remote_conf *c, const char *domain, struct buf *out,
+    unsigned *port)
+{
+	const char *v = lookup(&c->routes, domain), *colon;
+
+	*port = (unsigned)c->port;
+	buf_reset(out);
+	if (v == NULL)
+		return false;
+	colon = v[0] == '[' ? strchr(v, ']') : v;
+	colon = colon ? strchr(colon, ':') : NULL;
+	if (colon) {
+		*port = (unsigned)strtoul(colon + 1, NULL, 10);
+		buf_add(out, v, (size_t)(colon - v));
+	} else
+		buf_adds(out, v);
+	if (out->p == NULL)
+		buf_adds(out, "");
+	return true;
+}
+
+enum smtpc_tls
+remote_conf_tls(const struct remote_conf *c, const char *domain, bool *verify)
+{
+	const char *v = lookup(&c->tls, domain);
+
+	*verify = false;
+	if (v == NULL || strcmp(v, "opportunistic") == 0)
+		return SMTPC_TLS_OPPORTUNISTIC;
+	if (strcmp(v, "none") == 0)
+		return SMTPC_TLS_NONE;
+	*verify = strcmp(v, "verify") == 0;
+	return SMTPC_TLS_REQUIRED;
+}

@@ -1,0 +1,506 @@
+/* remote_conn: one SMTP connection of herald-remote: conn.h carries the
+ * bytes, smtpc.h decides what they mean, and this file moves jobs in and
+ * results out (see remote.h for the policy).
+ *
+ * Events from smtpc are handled in a loop (step returns the next event),
+ * never by recursion, so a run of transactions decided without a reply
+ * (all recipients over the server's SIZE) cannot grow the stack. After
+ * every callback the machine's output is handed to the connection and the
+ * deadline is set for what the machine now waits for. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "fsio.h"
+#include "log.h"
+#include "remote.h"
+
+#define BODY_LOWAT 65536
+
+static void on_conn(struct conn *cn, enum conn_event e, void *arg);
+
+static void
+unidle(struct remote_conn *c)
+{
+	struct remote_conn **p;
+
+	for (p = &c->host->idle; *p; p = &(*p)->next_idle)
+		if (*p == c) {
+			*p = c->next_idle;
+			break;
+		}
+	c->idle = false;
+	c->next_idle = NULL;
+}
+
+/* Stop serving the current domain (kick it: it may need a new connection). */
+static void
+detach(struct remote_conn *c)
+{
+	struct remote_dom *d = c->dom;
+
+	if (d == NULL)
+		return;
+	c->dom = NULL;
+	d->nconn--;
+	remote_dom_kick(c->r, d);
+	remote_dom_maybe_free(c->r, d);
+}
+
+/* Close and free c; jobs still on it go back to their domain. */
+static void
+close_conn(struct remote_conn *c)
+{
+	struct remote *r = c->r;
+	struct remote_host *h = c->host;
+
+	if (c->idle)
+		unidle(c);
+	if (c->ntxn > 0 && c->dom)
+		remote_dom_requeue(r, c->dom, c->txn, c->ntxn);
+	c->ntxn = 0;
+	if (c->body)
+		remote_msg_put(r, c->body);
+	conn_free(c->c);
+	if (c->sm_on)
+		smtpc_free(&c->sm);
+	buf_free(&c->chunk);
+	h->nconn--;
+	r->nconn--;
+	detach(c);
+	free(c->txn);
+	free(c->addrs);
+	free(c);
+	remote_host_freed(r, h);
+}
+
+int
+remote_conn_open(struct remote *r, struct remote_host *h, struct remote_dom *d)
+{
+	const struct sockaddr *from = NULL;
+	socklen_t fromlen = 0;
+	struct remote_conn *c = calloc(1, sizeof *c);
+
+	if (c == NULL || (c->txn = calloc(REMOTE_TXN_RCPTS, sizeof *c->txn)) == NULL ||
+	    (c->addrs = calloc(REMOTE_TXN_RCPTS, sizeof *c->addrs)) == NULL) {
+		if (c)
+			free(c->txn);
+		free(c);
+		return -1;
+	}
+	c->captxn = c->capaddrs = REMOTE_TXN_RCPTS;
+	c->r = r;
+	c->host = h;
+	c->tls = remote_conf_tls(&r->conf, d->name, &c->verify);
+	if (h->sa.ss_family == AF_INET && r->conf.have_out4) {
+		from = (const struct sockaddr *)&r->conf.out4;
+		fromlen = sizeof(struct sockaddr_in);
+	} else if (h->sa.ss_family == AF_INET6 && r->conf.have_out6) {
+		from = (const struct sockaddr *)&r->conf.out6;
+		fromlen = sizeof(struct sockaddr_in6);
+	}
+	c->c = conn_connect(r->ev, (const struct sockaddr *)&h->sa, h->salen, from, fromlen,
+	    ev_now(r->ev) + (int64_t)r->conf.timeout_connect * 1000, on_conn, c);
+	if (c->c == NULL) {
+		log_warn("host %s: %s", h->key, err_str());
+		free(c->txn);
+		free(c->addrs);
+		free(c);
+		return -1;
+	}
+	h->nconn++;
+	r->nconn++;
+	c->dom = d;
+	d->nconn++;
+	return 0;
+}
+
+bool
+remote_conn_fits(const struct remote_conn *c, const struct remote_dom *d)
+{
+	bool verify;
+
+	return remote_conf_tls(&c->r->conf, d->name, &verify) == c->tls && verify == c->verify;
+}
+
+/* Choose the domain for the next transaction: a domain waiting for this
+ * host goes first (the current one queues up behind it), so domains that
+ * share a host share its connections; only domains of the connection's
+ * TLS policy (the others wait for a connection of their own). */
+static struct remote_dom *
+next_dom(struct remote_conn *c)
+{
+	struct remote_dom *d = c->dom, *w;
+	size_t tries = c->host->nwaiting;
+
+	while (tries-- > 0 && (w = remote_host_next_waiting(c->host)) != NULL) {
+		if (w->njobs == 0) {
+			remote_dom_maybe_free(c->r, w);
+			continue;
+		}
+		if (!remote_conn_fits(c, w)) {
+			remote_host_wait(c->host, w);
+			continue;
+		}
+		if (d && d != w) {
+			if (d->njobs > 0)
+				remote_host_wait(c->host, d);
+			c->dom = NULL;
+			d->nconn--;
+			remote_dom_maybe_free(c->r, d);
+		}
+		if (c->dom != w) {
+			c->dom = w;
+			w->nconn++;
+		}
+		return w;
+	}
+	if (d && d->njobs > 0)
+		return d;
+	/* a domain held back by concurrencyremote that this host serves */
+	if ((w = remote_dom_global_take(c->r, c)) != NULL) {
+		if (d) {
+			c->dom = NULL;
+			d->nconn--;
+			remote_dom_maybe_free(c->r, d);
+		}
+		c->dom = w;
+		w->nconn++;
+		return w;
+	}
+	return NULL;
+}
+
+/* Start the next transaction, or go idle or quit. */
+static enum smtpc_event
+next_txn(struct remote_conn *c)
+{
+	struct remote_dom *d;
+	struct smtpc_txn t;
+	struct remote_msg *m;
+	size_t i, n;
+
+	if (c->txns >= REMOTE_CONN_TXNS || c->r->in_eof) {
+		c->quitting = true;
+		if (!smtpc_quit(&c->sm))
+			return SMTPC_EV_CLOSED;
+		return SMTPC_EV_NONE;
+	}
+	if ((d = next_dom(c)) == NULL) {
+		if (c->r->ngwait > 0) {
+			/* others wait for a connection slot: give this one up */
+			if (c->dom) {
+				struct remote_dom *old = c->dom;
+
+				c->dom = NULL;
+				old->nconn--;
+				remote_dom_maybe_free(c->r, old);
+			}
+			c->quitting = true;
+			return smtpc_quit(&c->sm) ? SMTPC_EV_NONE : SMTPC_EV_CLOSED;
+		}
+		if (c->dom) {
+			struct remote_dom *old = c->dom;
+
+			c->dom = NULL;
+			old->nconn--;
+			remote_dom_maybe_free(c->r, old);
+		}
+		c->idle = true;
+		c->next_idle = c->host->idle;
+		c->host->idle = c;
+		return SMTPC_EV_NONE;
+	}
+	n = remote_dom_take(d, c);
+	m = c->txn[0]->msg;
+	for (i = 0; i < n; i++) {
+		c->addrs[i].p = c->txn[i]->rcpt;
+		c->addrs[i].len = c->txn[i]->rcpt_len;
+		c->addrs[i].id = i;
+	}
+	memset(&t, 0, sizeof t);
+	t.sender = c->txn[0]->sender;
+	t.sender_len = c->txn[0]->sender_len;
+	t.rcpt = c->addrs;
+	t.nrcpt = n;
+	t.size = m->wire_size;
+	t.body8 = m->body8;
+	c->txns++;
+	return smtpc_txn_start(&c->sm, &t);
+}
+
+/* Answer the transaction's recipients; with requeue, those that got no
+ * answer because the session failed go back to their domain. */
+static void
+results(struct remote_conn *c, bool requeue)
+{
+	size_t i, n = smtpc_nresults(&c->sm), back = 0;
+
+	for (i = 0; i < n && c->ntxn > 0; i++) {
+		const struct smtpc_result *res = smtpc_result(&c->sm, i);
+		struct remote_job *j = c->txn[res->id];
+
+		if (requeue && res->session) {
+			c->txn[back++] = j;
+			continue;
+		}
+		remote_result(c->r, j, res->status == SMTPC_OK ? 'K' :
+		    res->status == SMTPC_PERMFAIL ? 'D' : 'Z', res->text.p);
+	}
+	if (back > 0 && c->dom)
+		remote_dom_requeue(c->r, c->dom, c->txn, back);
+	c->ntxn = 0;
+}
+
+/* Queue more of a streamed body; when it is all queued, tell smtpc. */
+static void
+pump(struct remote_conn *c)
+{
+	struct remote_msg *m = c->body;
+	char in[16384];
+	ssize_t n;
+
+	while (conn_pending(c->c) < BODY_LOWAT && c->body_pos < m->len) {
+		size_t want = m->len - c->body_pos < sizeof in ? (size_t)(m->len - c->body_pos) :
+		    sizeof in;
+
+		n = fsio_pread_full(m->fd, in, want, (off_t)(m->off + c->body_pos));
+		if (n <= 0) {
+			log_warn("%s: cannot read the message: %m", m->path);
+			conn_deadline(c->c, ev_now(c->r->ev));  /* fail the session soon */
+			c->body_pos = m->len + 1;
+			return;
+		}
+		buf_reset(&c->chunk);
+		if (smtpc_body_encode(&c->enc, &c->chunk, in, (size_t)n) == -1 ||
+		    conn_put(c->c, c->chunk.p, c->chunk.len) == -1)
+			return;
+		c->body_pos += (uint64_t)n;
+	}
+	if (c->body_pos == m->len) {
+		buf_reset(&c->chunk);
+		if (smtpc_body_finish(&c->enc, &c->chunk) == 0)
+			conn_put(c->c, c->chunk.p, c->chunk.len);
+		remote_msg_put(c->r, m);
+		c->body = NULL;
+		conn_lowat(c->c, 0);
+		smtpc_data_done(&c->sm);
+	}
+}
+
+static void
+send_body(struct remote_conn *c)
+{
+	struct remote_msg *m = c->txn[0]->msg;
+
+	if (m->cached) {
+		conn_put(c->c, m->wire.p, m->wire.len);
+		smtpc_data_done(&c->sm);
+		return;
+	}
+	m->refs++;
+	c->body = m;
+	c->body_pos = 0;
+	smtpc_body_init(&c->enc);
+	conn_lowat(c->c, BODY_LOWAT);
+	pump(c);
+}
+
+/* The session failed: answer or requeue, mark the host, quit or close. */
+static enum smtpc_event
+failed(struct remote_conn *c)
+{
+	const struct smtpc_failure *f = smtpc_failure(&c->sm);
+
+	results(c, true);
+	remote_host_down(c->r, c->host, f->text.p ? f->text.p : "session failed (#4.4.2)");
+	detach(c);
+	if (smtpc_quit(&c->sm)) {
+		c->quitting = true;
+		return SMTPC_EV_NONE;
+	}
+	return SMTPC_EV_CLOSED;
+}
+
+/* Act on ev; returns the next event (NONE when done), or CLOSED after
+ * which c must be closed. */
+static enum smtpc_event
+step(struct remote_conn *c, enum smtpc_event ev)
+{
+	switch (ev) {
+	case SMTPC_EV_READY:
+		c->host->fails = 0;     /* a working session: the back-off starts over */
+		return next_txn(c);
+	case SMTPC_EV_STARTTLS:
+		conn_consume(c->c, conn_avail(c->c));
+		if (conn_starttls(c->c, c->r->tls_ctx, c->host->name,
+		    c->verify ? CONN_TLS_VERIFY : CONN_TLS_ANY) == -1)
+			return smtpc_tls_done(&c->sm, false);
+		return SMTPC_EV_NONE;
+	case SMTPC_EV_SEND_BODY:
+		send_body(c);
+		return SMTPC_EV_NONE;
+	case SMTPC_EV_TXN_DONE:
+		results(c, false);
+		return next_txn(c);
+	case SMTPC_EV_FAILED:
+		return failed(c);
+	default:
+		return SMTPC_EV_NONE;
+	}
+}
+
+/* Hand the machine's output to the connection and set the deadline. */
+static void
+settle(struct remote_conn *c)
+{
+	struct buf *o = smtpc_output(&c->sm);
+	int64_t now = ev_now(c->r->ev);
+
+	if (o->len) {
+		conn_put(c->c, o->p, o->len);
+		buf_reset(o);
+	}
+	if (c->idle)
+		conn_deadline(c->c, now + REMOTE_IDLE_MS);
+	else
+		conn_deadline(c->c, now + (int64_t)c->r->conf.timeout_remote * 1000);
+}
+
+/* Run events to the end; false if c was closed. */
+static bool
+run(struct remote_conn *c, enum smtpc_event ev)
+{
+	while (ev != SMTPC_EV_NONE) {
+		if (ev == SMTPC_EV_CLOSED) {
+			close_conn(c);
+			return false;
+		}
+		ev = step(c, ev);
+	}
+	settle(c);
+	return true;
+}
+
+void
+remote_conn_assign(struct remote_conn *c, struct remote_dom *d)
+{
+	if (c->idle)
+		unidle(c);
+	c->dom = d;
+	d->nconn++;
+	run(c, next_txn(c));
+}
+
+void
+remote_conn_shutdown(struct remote_conn *c)
+{
+	if (c->idle)
+		unidle(c);
+	c->quitting = true;
+	if (!smtpc_quit(&c->sm)) {
+		close_conn(c);
+		return;
+	}
+	settle(c);
+}
+
+static void
+on_read(struct remote_conn *c)
+{
+	enum smtpc_event ev;
+	size_t used;
+
+	while (conn_avail(c->c) > 0) {
+		ev = smtpc_feed(&c->sm, conn_peek(c->c), conn_avail(c->c), &used);
+		conn_consume(c->c, used);
+		if (ev == SMTPC_EV_NONE && used == 0)
+			break;
+		if (!run(c, ev))
+			return;
+		if (ev == SMTPC_EV_STARTTLS)
+			break;
+	}
+}
+
+static void
+on_conn(struct conn *cn, enum conn_event e, void *arg)
+{
+	struct remote_conn *c = arg;
+	struct remote_host *h = c->host;
+	struct buf why = BUF_INIT, peer = BUF_INIT;
+	enum smtpc_tls tls;
+
+	(void)cn;
+	switch (e) {
+	case CONN_CONNECTED:
+		tls = c->tls;
+		if (c->r->tls_ctx == NULL && tls == SMTPC_TLS_OPPORTUNISTIC)
+			tls = SMTPC_TLS_NONE;
+		buf_printf(&peer, "%s[%s]", h->name, h->key);
+		if (smtpc_init(&c->sm, c->r->conf.me.p, peer.p ? peer.p : h->key, tls) == -1) {
+			buf_free(&peer);
+			close_conn(c);
+			return;
+		}
+		buf_free(&peer);
+		c->sm_on = true;
+		settle(c);
+		return;
+	case CONN_FAILED:
+		buf_printf(&why, "%s[%s]: cannot connect: %s (#4.4.1)", h->name, h->key,
+		    conn_error(c->c));
+		remote_host_down(c->r, h, why.p ? why.p : "cannot connect (#4.4.1)");
+		buf_free(&why);
+		close_conn(c);
+		return;
+	case CONN_READ:
+		on_read(c);
+		return;
+	case CONN_TLS:
+		run(c, smtpc_tls_done(&c->sm, true));
+		return;
+	case CONN_DRAINED:
+		if (c->body) {
+			pump(c);
+			settle(c);      /* the body is moving: a new deadline */
+		}
+		return;
+	case CONN_TIMEOUT:
+		if (c->idle) {
+			remote_conn_shutdown(c);
+			return;
+		}
+		if (c->quitting) {
+			close_conn(c);
+			return;
+		}
+		run(c, smtpc_lost(&c->sm, "timed out"));
+		return;
+	case CONN_EOF:
+		if (c->idle) {          /* the server ended an idle session: fine */
+			close_conn(c);
+			return;
+		}
+		run(c, smtpc_lost(&c->sm, NULL));
+		return;
+	case CONN_ERROR:
+		if (c->quitting || c->idle) {
+			close_conn(c);
+			return;
+		}
+		if (smtpc_waiting(&c->sm) == SMTPC_WAIT_TLS) {
+			if (run(c, smtpc_tls_done(&c->sm, false)))
+				close_conn(c);
+			return;
+		}
+		if (run(c, smtpc_lost(&c->sm, conn_error(c->c))))
+			close_conn(c);      /* the descriptor is gone either way */
+		return;
+	}
+}

@@ -1,0 +1,413 @@
+/* remote_dom: destination domains, their mail exchanger hosts, and the
+ * decisions of what to do with a domain's queued jobs (see remote.h).
+ *
+ * remote_dom_kick is the one place that decides, and it is called whenever
+ * something changed for a domain: jobs arrived, a lookup ended, a
+ * connection failed or freed up. In order: no jobs, nothing to do; no
+ * current list of hosts, look it up (smtproutes relay, or MX); a failed
+ * lookup answers every job (temporary or permanent); else idle connections
+ * to its hosts get its jobs, and new connections are opened to the first
+ * host (in preference order) that is up and below its limits, one per
+ * REMOTE_TXN_RCPTS jobs; if every host is down, its jobs are deferred with
+ * the last host's failure; if the hosts are only busy, the domain waits
+ * for a connection slot of its first host that is up. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+#include "remote.h"
+
+#define HOSTS_TTL_MS 60000              /* how long a domain trusts its host list */
+
+static struct remote_dom *
+dom_get(struct remote *r, const char *name, size_t len)
+{
+	struct remote_dom *d = strmap_ptr(&r->doms, name, len);
+
+	if (d)
+		return d;
+	if ((d = calloc(1, sizeof *d)) == NULL || (d->name = strndup(name, len)) == NULL ||
+	    strmap_put_ptr(&r->doms, name, len, d) == -1) {
+		if (d)
+			free(d->name);
+		free(d);
+		err_set("out of memory");
+		return NULL;
+	}
+	d->r = r;
+	return d;
+}
+
+int
+remote_dom_add(struct remote *r, struct remote_job *j)
+{
+	char low[256];
+	const char *at = memrchr(j->rcpt, '@', j->rcpt_len);
+	size_t n, i;
+	struct remote_dom *d;
+
+	if (at == NULL || (n = j->rcpt_len - (size_t)(at + 1 - j->rcpt)) == 0 || n >= sizeof low) {
+		remote_result(r, j, 'D', "Sorry, the recipient's domain is missing or too long. (#5.1.2)");
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		low[i] = (char)((at[1 + i] >= 'A' && at[1 + i] <= 'Z') ? at[1 + i] + 32 : at[1 + i]);
+	low[n] = '\0';
+	if ((d = dom_get(r, low, n)) == NULL)
+		return -1;
+	j->next = NULL;
+	if (d->tail)
+		d->tail->next = j;
+	else
+		d->head = j;
+	d->tail = j;
+	d->njobs++;
+	remote_dom_kick(r, d);
+	return 0;
+}
+
+void
+remote_dom_requeue(struct remote *r, struct remote_dom *d, struct remote_job **jobs, size_t n)
+{
+	while (n > 0) {
+		struct remote_job *j = jobs[--n];
+
+		j->next = d->head;
+		d->head = j;
+		if (d->tail == NULL)
+			d->tail = j;
+		d->njobs++;
+	}
+	(void)r;
+}
+
+/* Answer every queued job of d with status and text. */
+static void
+answer_all(struct remote *r, struct remote_dom *d, char status, const char *text)
+{
+	struct remote_job *j;
+
+	while ((j = d->head) != NULL) {
+		d->head = j->next;
+		d->njobs--;
+		remote_result(r, j, status, text);
+	}
+	d->tail = NULL;
+}
+
+static struct remote_host *
+host_get(struct remote *r, const struct sockaddr_storage *sa, unsigned port, const char *name)
+{
+	char ip[INET6_ADDRSTRLEN], key[INET6_ADDRSTRLEN + 16];
+	struct remote_host *h;
+
+	if (sa->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof ip);
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof ip);
+	snprintf(key, sizeof key, sa->ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
+	if ((h = strmap_ptr(&r->hosts, key, strlen(key))) != NULL)
+		return h;
+	if ((h = calloc(1, sizeof *h)) == NULL || (h->key = strdup(key)) == NULL ||
+	    (h->name = strdup(name)) == NULL || strmap_put_ptr(&r->hosts, key, strlen(key), h) == -1) {
+		if (h) {
+			free(h->key);
+			free(h->name);
+		}
+		free(h);
+		return NULL;
+	}
+	memcpy(&h->sa, sa, sizeof h->sa);
+	if (sa->ss_family == AF_INET6) {
+		((struct sockaddr_in6 *)&h->sa)->sin6_port = htons((uint16_t)port);
+		h->salen = sizeof(struct sockaddr_in6);
+	} else {
+		((struct sockaddr_in *)&h->sa)->sin_port = htons((uint16_t)port);
+		h->salen = sizeof(struct sockaddr_in);
+	}
+	return h;
+}
+
+/* Take d's hosts from a lookup result. */
+static int
+set_hosts(struct remote *r, struct remote_dom *d, const struct dns_result *res)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < res->nhost; i++)
+		n += res->host[i].naddr;
+	free(d->hosts);
+	d->nhosts = 0;
+	if ((d->hosts = calloc(n ? n : 1, sizeof *d->hosts)) == NULL)
+		return -1;
+	for (i = 0; i < res->nhost; i++)
+		for (k = 0; k < res->host[i].naddr; k++) {
+			struct remote_host *h = host_get(r, &res->host[i].addr[k], d->port,
+			    res->host[i].name);
+
+			if (h == NULL)
+				return -1;
+			d->hosts[d->nhosts++] = h;
+		}
+	d->hosts_until = ev_now(r->ev) + HOSTS_TTL_MS;
+	return 0;
+}
+
+/* A lookup result for d: take its hosts, or answer its jobs. */
+static void
+on_result(struct remote *r, struct remote_dom *d, const struct dns_result *res)
+{
+	if (res->status == DNS_OK) {
+		if (set_hosts(r, d, res) == -1) {
+			log_warn("domain %s: out of memory", d->name);
+			answer_all(r, d, 'Z', "Out of memory in herald-remote. (#4.3.0)");
+			return;
+		}
+		if (d->nhosts == 0) {
+			answer_all(r, d, 'Z', "The mail exchangers have no addresses. (#4.4.3)");
+			return;
+		}
+		remote_dom_kick(r, d);
+		return;
+	}
+	log_info("domain %s: %s", d->name, res->text);
+	answer_all(r, d, res->status == DNS_PERMFAIL ? 'D' : 'Z', res->text);
+}
+
+static void
+on_dns(void *arg, const struct dns_result *res)
+{
+	struct remote_dom *d = arg;
+
+	d->query = NULL;
+	on_result(d->r, d, res);
+	remote_dom_maybe_free(d->r, d);
+}
+
+/* Start finding d's hosts; false if a lookup is under way (or failed to start). */
+static bool
+resolve(struct remote *r, struct remote_dom *d)
+{
+	const struct dns_result *res;
+	bool routed = remote_conf_route(&r->conf, d->name, &d->route, &d->port);
+
+	if (d->query)
+		return false;
+	if (routed && d->route.len > 0) {
+		res = dns_host_cached(r->dns, d->route.p);
+		if (res == NULL)
+			d->query = dns_host(r->dns, d->route.p, on_dns, d);
+	} else {
+		res = dns_mx_cached(r->dns, d->name);
+		if (res == NULL)
+			d->query = dns_mx(r->dns, d->name, on_dns, d);
+	}
+	if (res) {
+		on_result(r, d, res);
+		return true;
+	}
+	if (d->query == NULL) {
+		log_warn("domain %s: cannot start a DNS lookup: out of memory", d->name);
+		answer_all(r, d, 'Z', "Out of memory in herald-remote. (#4.3.0)");
+	}
+	return false;
+}
+
+void
+remote_host_wait(struct remote_host *h, struct remote_dom *d)
+{
+	if (d->waiting)
+		return;
+	if (h->nwaiting == h->capwaiting) {
+		size_t cap = h->capwaiting ? h->capwaiting * 2 : 8;
+		struct remote_dom **w = realloc(h->waiting, cap * sizeof *w);
+
+		if (w == NULL)
+			return;         /* it is kicked again when its next job comes */
+		h->waiting = w;
+		h->capwaiting = cap;
+	}
+	h->waiting[h->nwaiting++] = d;
+	d->waiting = true;
+}
+
+/* Put d on the list of domains waiting for any connection slot. */
+static void
+wait_global(struct remote *r, struct remote_dom *d)
+{
+	if (d->waiting)
+		return;
+	if (r->ngwait == r->capgwait) {
+		size_t cap = r->capgwait ? r->capgwait * 2 : 64;
+		struct remote_dom **w = realloc(r->gwait, cap * sizeof *w);
+
+		if (w == NULL)
+			return;
+		r->gwait = w;
+		r->capgwait = cap;
+	}
+	r->gwait[r->ngwait++] = d;
+	d->waiting = true;
+}
+
+void
+remote_dom_kick(struct remote *r, struct remote_dom *d)
+{
+	int64_t now = ev_now(r->ev);
+	struct remote_host *first_up = NULL, *last_down = NULL;
+	size_t i;
+
+	if (d->kicking || d->njobs == 0 || r->in_eof)
+		return;
+	d->kicking = true;
+	if (d->nhosts == 0 || now >= d->hosts_until) {
+		d->nhosts = 0;
+		if (!resolve(r, d))
+			goto out;
+		if (d->njobs == 0 || d->nhosts == 0)
+			goto out;
+	}
+	for (i = 0; i < d->nhosts && d->njobs > 0; i++) {
+		struct remote_host *h = d->hosts[i];
+
+		if (h->down_until > now) {
+			last_down = h;
+			continue;
+		}
+		if (first_up == NULL)
+			first_up = h;
+		/* idle connections first, then new ones while there is work for them */
+		for (struct remote_conn *c = h->idle, *next; c && d->njobs > 0; c = next) {
+			next = c->next_idle;
+			if (remote_conn_fits(c, d))
+				remote_conn_assign(c, d);
+		}
+		while (d->njobs > (size_t)d->nconn * REMOTE_TXN_RCPTS && h->nconn < r->conf.per_host &&
+		    r->nconn < r->conf.concurrency) {
+			if (remote_conn_open(r, h, d) == -1)
+				break;
+		}
+		if (d->nconn > 0)
+			break;  /* work on the best host that takes it; no spreading down */
+	}
+	if (d->njobs == 0 || d->nconn > 0)
+		goto out;
+	if (first_up && first_up->nconn < r->conf.per_host)
+		wait_global(r, d);      /* held back by concurrencyremote */
+	else if (first_up)
+		remote_host_wait(first_up, d);
+	else if (last_down)
+		answer_all(r, d, 'Z', last_down->why.p ? last_down->why.p :
+		    "All mail exchangers are unavailable. (#4.4.1)");
+out:
+	d->kicking = false;
+}
+
+void
+remote_dom_maybe_free(struct remote *r, struct remote_dom *d)
+{
+	if (d->njobs || d->nconn || d->query || d->waiting || d->kicking)
+		return;
+	strmap_del(&r->doms, d->name, strlen(d->name));
+	free(d->hosts);
+	buf_free(&d->route);
+	free(d->name);
+	free(d);
+}
+
+size_t
+remote_dom_take(struct remote_dom *d, struct remote_conn *c)
+{
+	struct remote_job *j = d->head, *first = j;
+
+	c->ntxn = 0;
+	while (j && c->ntxn < REMOTE_TXN_RCPTS && c->ntxn < c->captxn && j->msg == first->msg &&
+	    j->sender_len == first->sender_len &&
+	    memcmp(j->sender, first->sender, j->sender_len) == 0) {
+		c->txn[c->ntxn++] = j;
+		d->head = j->next;
+		d->njobs--;
+		j = j->next;
+	}
+	if (d->head == NULL)
+		d->tail = NULL;
+	return c->ntxn;
+}
+
+void
+remote_host_down(struct remote *r, struct remote_host *h, const char *why)
+{
+	int64_t secs = (int64_t)r->conf.backoff;
+	unsigned k;
+
+	h->fails++;             /* reset by a session that worked */
+	for (k = 1; k < h->fails && secs < REMOTE_BACKOFF_MAX; k++)
+		secs *= 2;
+	if (secs > REMOTE_BACKOFF_MAX)
+		secs = REMOTE_BACKOFF_MAX;
+	h->down_until = ev_now(r->ev) + secs * 1000;
+	buf_sets(&h->why, why);
+	log_info("host %s (%s): down for %lld s: %s", h->key, h->name, (long long)secs, why);
+}
+
+struct remote_dom *
+remote_dom_global_take(struct remote *r, struct remote_conn *c)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->ngwait; i++) {
+		struct remote_dom *d = r->gwait[i];
+
+		if (d->njobs == 0 || !remote_conn_fits(c, d))
+			continue;
+		for (k = 0; k < d->nhosts && d->hosts[k] != c->host; k++)
+			;
+		if (k == d->nhosts)
+			continue;
+		memmove(r->gwait + i, r->gwait + i + 1, (r->ngwait - i - 1) * sizeof *r->gwait);
+		r->ngwait--;
+		d->waiting = false;
+		return d;
+	}
+	return NULL;
+}
+
+struct remote_dom *
+remote_host_next_waiting(struct remote_host *h)
+{
+	struct remote_dom *d;
+
+	if (h->nwaiting == 0)
+		return NULL;
+	d = h->waiting[0];
+	memmove(h->waiting, h->waiting + 1, (h->nwaiting - 1) * sizeof *h->waiting);
+	h->nwaiting--;
+	d->waiting = false;
+	return d;
+}
+
+void
+remote_host_freed(struct remote *r, struct remote_host *h)
+{
+	struct remote_dom *d;
+
+	while (h->nconn < r->conf.per_host && r->nconn < r->conf.concurrency &&
+	    (d = remote_host_next_waiting(h)) != NULL) {
+		remote_dom_kick(r, d);
+		remote_dom_maybe_free(r, d);
+	}
+	while (r->ngwait > 0 && r->nconn < r->conf.concurrency) {
+		d = r->gwait[0];
+		memmove(r->gwait, r->gwait + 1, (r->ngwait - 1) * sizeof *r->gwait);
+		r->ngwait--;
+		d->waiting = false;
+		remote_dom_kick(r, d);
+		remote_dom_maybe_free(r, d);
+	}
+}
