@@ -210,17 +210,8 @@ remote_run(struct remote *r)
 		}
 		if (r->out.len > 0)
 			on_out(&r->out_io, EV_WRITE);
-		if (r->in_eof && r->nconn > 0) {
-			/* herald-send is gone: no one to report to; idle ones go now */
-			size_t i;
-
-			for (i = 0; i < r->hosts.cap; i++) {
-				struct remote_host *h = r->hosts.slots[i].key ? r->hosts.slots[i].ptr : NULL;
-
-				while (h && h->idle)
-					remote_conn_shutdown(h->idle);
-			}
-		}
+		if (r->in_eof && r->nconn > 0)
+			remote_conn_end_unused(r);      /* herald-send is gone */
 	}
 	log_info("status: stopped");
 	return 0;

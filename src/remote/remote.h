@@ -45,6 +45,7 @@
 #define REMOTE_IDLE_MS 5000             /* an idle connection waits this long */
 #define REMOTE_BODY_CACHE (1024 * 1024) /* bodies up to this size are kept encoded */
 #define REMOTE_BACKOFF_MAX 3600         /* seconds a host stays down at most */
+#define REMOTE_PROBE_MS 5000            /* a new host's first session gets this long to be ready */
 
 /* A message file, open while jobs use it. */
 struct remote_msg {
@@ -71,8 +72,14 @@ struct remote_job {
 struct remote_dom;
 struct remote_conn;
 
-/* One address (and port) of a mail exchanger. */
+/* One address (and port) of a mail exchanger. A host is proven once a
+ * session with it got ready for mail; until then one connection (the
+ * probe) finds out, and if it is not ready within REMOTE_PROBE_MS the host
+ * is slow: its waiting recipients are deferred at once, like those of a
+ * host that is down, while the probe goes on (up to timeoutremote). So a
+ * tarpit costs its own recipients a retry, and everyone else nothing. */
 struct remote_host {
+	struct remote *r;
 	char *key;                      /* "addr:port" */
 	char *name;                     /* the mail exchanger's name */
 	struct sockaddr_storage sa;
@@ -82,6 +89,9 @@ struct remote_host {
 	int64_t down_until;             /* ms; 0: up */
 	unsigned fails;                 /* failures in a row */
 	struct buf why;                 /* the last failure, ending in "(#X.Y.Z)" */
+	bool proven, slow;
+	struct ev_timer probe;
+	struct remote_dom *probe_dom;   /* the domain the probe was opened for */
 	struct remote_dom **waiting;    /* domains waiting for a connection */
 	size_t nwaiting, capwaiting;
 };
@@ -124,6 +134,7 @@ struct remote_conn {
 	bool verify;
 	bool idle, quitting;
 	struct remote_conn *next_idle;
+	struct remote_conn *prev, *next;        /* every connection */
 };
 
 struct remote_conf {
@@ -157,6 +168,7 @@ struct remote {
 	struct remote_dom **gwait;      /* domains waiting for a global slot */
 	size_t ngwait, capgwait;
 	unsigned long nconn;            /* connections in all */
+	struct remote_conn *conns;
 	unsigned long njobs;            /* jobs not yet answered */
 	struct ev_timer sweep;
 };
@@ -203,6 +215,8 @@ void remote_dom_kick(struct remote *r, struct remote_dom *d);
 void remote_dom_maybe_free(struct remote *r, struct remote_dom *d);
 /* Mark host h down after a failure described by why. */
 void remote_host_down(struct remote *r, struct remote_host *h, const char *why);
+/* A session with h got ready for mail: the host is proven. */
+void remote_host_ready(struct remote *r, struct remote_host *h);
 /* A connection to h closed: give its slot to waiting domains. */
 void remote_host_freed(struct remote *r, struct remote_host *h);
 /* Put d on h's list of domains waiting for a connection. */
@@ -223,5 +237,7 @@ void remote_conn_assign(struct remote_conn *c, struct remote_dom *d);
 bool remote_conn_fits(const struct remote_conn *c, const struct remote_dom *d);
 /* End idle connection c: QUIT, then close. */
 void remote_conn_shutdown(struct remote_conn *c);
+/* herald-send has gone: end every connection without a transaction in flight. */
+void remote_conn_end_unused(struct remote *r);
 
 #endif

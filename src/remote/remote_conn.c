@@ -72,6 +72,17 @@ close_conn(struct remote_conn *c)
 	buf_free(&c->chunk);
 	h->nconn--;
 	r->nconn--;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		r->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	if (!h->proven && h->nconn == 0) {
+		/* the probe is gone without a word: the next job probes again */
+		h->probe_dom = NULL;
+		ev_timer_stop(r->ev, &h->probe);
+	}
 	detach(c);
 	free(c->txn);
 	free(c->addrs);
@@ -115,9 +126,29 @@ remote_conn_open(struct remote *r, struct remote_host *h, struct remote_dom *d)
 	}
 	h->nconn++;
 	r->nconn++;
+	c->next = r->conns;
+	if (r->conns)
+		r->conns->prev = c;
+	r->conns = c;
 	c->dom = d;
 	d->nconn++;
 	return 0;
+}
+
+void
+remote_conn_end_unused(struct remote *r)
+{
+	struct remote_conn *c, *next;
+
+	for (c = r->conns; c; c = next) {
+		next = c->next;
+		if (c->ntxn > 0 || c->body || c->quitting)
+			continue;
+		if (c->idle || (c->sm_on && smtpc_ready(&c->sm)))
+			remote_conn_shutdown(c);
+		else
+			close_conn(c);  /* still setting up: nothing to finish */
+	}
 }
 
 bool
@@ -334,7 +365,7 @@ step(struct remote_conn *c, enum smtpc_event ev)
 {
 	switch (ev) {
 	case SMTPC_EV_READY:
-		c->host->fails = 0;     /* a working session: the back-off starts over */
+		remote_host_ready(c->r, c->host);
 		return next_txn(c);
 	case SMTPC_EV_STARTTLS:
 		conn_consume(c->c, conn_avail(c->c));

@@ -123,6 +123,7 @@ host_get(struct remote *r, const struct sockaddr_storage *sa, unsigned port, con
 		free(h);
 		return NULL;
 	}
+	h->r = r;
 	memcpy(&h->sa, sa, sizeof h->sa);
 	if (sa->ss_family == AF_INET6) {
 		((struct sockaddr_in6 *)&h->sa)->sin6_port = htons((uint16_t)port);
@@ -256,6 +257,52 @@ wait_global(struct remote *r, struct remote_dom *d)
 	d->waiting = true;
 }
 
+/* The probe of h was not ready in time: h is slow. */
+static void
+on_probe(struct ev_timer *t)
+{
+	struct remote_host *h = t->arg;
+	struct remote *r = h->r;
+	struct remote_dom *d;
+	size_t n;
+
+	if (h->proven || h->nconn == 0)
+		return;
+	h->slow = true;
+	buf_reset(&h->why);
+	buf_printf(&h->why, "%s[%s] was not ready for mail within %d seconds; trying again "
+	    "later (#4.4.2)", h->name, h->key, REMOTE_PROBE_MS / 1000);
+	log_info("host %s (%s): slow: not ready within %d s", h->key, h->name,
+	    REMOTE_PROBE_MS / 1000);
+	if ((d = h->probe_dom) != NULL && d->nconn > 0)
+		answer_all(r, d, 'Z', h->why.p);
+	for (n = h->nwaiting; n > 0 && (d = remote_host_next_waiting(h)) != NULL; n--) {
+		remote_dom_kick(r, d);
+		remote_dom_maybe_free(r, d);
+	}
+}
+
+static void
+probe_start(struct remote *r, struct remote_host *h, struct remote_dom *d)
+{
+	h->probe_dom = d;
+	ev_timer_at(r->ev, &h->probe, ev_now(r->ev) + REMOTE_PROBE_MS, on_probe, h);
+}
+
+void
+remote_host_ready(struct remote *r, struct remote_host *h)
+{
+	h->fails = 0;           /* the back-off starts over */
+	if (h->proven)
+		return;
+	h->proven = true;
+	h->slow = false;
+	h->probe_dom = NULL;
+	ev_timer_stop(r->ev, &h->probe);
+	log_info("host %s (%s): ready", h->key, h->name);
+	remote_host_freed(r, h);        /* the domains that waited may open more */
+}
+
 void
 remote_dom_kick(struct remote *r, struct remote_dom *d)
 {
@@ -276,12 +323,19 @@ remote_dom_kick(struct remote *r, struct remote_dom *d)
 	for (i = 0; i < d->nhosts && d->njobs > 0; i++) {
 		struct remote_host *h = d->hosts[i];
 
-		if (h->down_until > now) {
+		if (h->down_until > now || h->slow) {
 			last_down = h;
 			continue;
 		}
 		if (first_up == NULL)
 			first_up = h;
+		if (!h->proven) {
+			/* one connection finds out whether it answers at all */
+			if (h->nconn == 0 && r->nconn < r->conf.concurrency &&
+			    remote_conn_open(r, h, d) == 0)
+				probe_start(r, h, d);
+			break;
+		}
 		/* idle connections first, then new ones while there is work for them */
 		for (struct remote_conn *c = h->idle, *next; c && d->njobs > 0; c = next) {
 			next = c->next_idle;
@@ -296,9 +350,9 @@ remote_dom_kick(struct remote *r, struct remote_dom *d)
 		if (d->nconn > 0)
 			break;  /* work on the best host that takes it; no spreading down */
 	}
-	if (d->njobs == 0 || d->nconn > 0)
-		goto out;
-	if (first_up && first_up->nconn < r->conf.per_host)
+	if (d->njobs == 0 || (d->nconn > 0 && first_up))
+		goto out;       /* (a connection of a host now down or slow serves nobody) */
+	if (first_up && first_up->proven && first_up->nconn < r->conf.per_host)
 		wait_global(r, d);      /* held back by concurrencyremote */
 	else if (first_up)
 		remote_host_wait(first_up, d);
@@ -347,6 +401,9 @@ remote_host_down(struct remote *r, struct remote_host *h, const char *why)
 	unsigned k;
 
 	h->fails++;             /* reset by a session that worked */
+	h->proven = h->slow = false;
+	h->probe_dom = NULL;
+	ev_timer_stop(r->ev, &h->probe);
 	for (k = 1; k < h->fails && secs < REMOTE_BACKOFF_MAX; k++)
 		secs *= 2;
 	if (secs > REMOTE_BACKOFF_MAX)
