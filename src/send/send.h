@@ -34,7 +34,7 @@
 
 #define SEND_ACTIVE_MAX 64
 #define SEND_SCAN_INTERVAL 60           /* seconds between safety-net scans */
-#define SEND_REMOTE_WINDOW 4            /* remote deliveries in flight per connection */
+#define SEND_REMOTE_WINDOW 16           /* remote deliveries in flight per connection */
 
 struct send_msg;
 

@@ -4,7 +4,7 @@ while one message with VERP is delivered to 20,000 remote recipients on
 a loopback SMTP server (Postfix's smtp-sink, dumping what it accepts). After restarts every recipient has been accepted
 by the server at least once, and repeats are bounded by what was in
 flight: each kill repeats at most the remote deliveries herald-send had
-handed out (4 x concurrencyremote)."""
+handed out (16 x concurrencyremote)."""
 import os
 import random
 import shutil
@@ -22,7 +22,7 @@ from daemon import Daemon  # noqa: E402
 N = 20000
 DOMAINS = 10
 CONC = 5
-WINDOW = 4 * CONC
+WINDOW = 16 * CONC
 KILLS = 8
 t = Tap()
 seed = int(os.environ.get("HERALD_SEED", random.randrange(1 << 30)))
