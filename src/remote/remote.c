@@ -19,6 +19,7 @@
 #include "err.h"
 #include "log.h"
 #include "lspawn_req.h"
+#include "lspawn_res.h"
 #include "remote.h"
 #include "tls.h"
 
@@ -53,7 +54,9 @@ on_out(struct ev_io *w, unsigned events)
 void
 remote_result(struct remote *r, struct remote_job *j, char status, const char *text)
 {
-	if (!r->out_gone && lspawn_req_result(&r->out, j->num, status, text) == -1)
+	/* at most LSPAWN_TEXT_MAX bytes, shortened in the middle: the code stays */
+	if (!r->out_gone && (buf_sets(&r->text, text) == -1 || lspawn_res_fix(&r->text, status) == -1 ||
+	    lspawn_req_result(&r->out, j->num, status, r->text.p) == -1))
 		log_fatal(111, "out of memory");
 	if (r->out.len > 0 && r->out_io.want == 0)
 		ev_io_want(r->ev, &r->out_io, EV_WRITE);
@@ -263,4 +266,5 @@ remote_free(struct remote *r)
 	remote_conf_free(&r->conf);
 	buf_free(&r->in);
 	buf_free(&r->out);
+	buf_free(&r->text);
 }

@@ -162,6 +162,7 @@ struct remote {
 	bool in_eof;                    /* herald-send has gone */
 	bool out_gone;                  /* and results cannot reach it any more */
 	struct buf in, out;
+	struct buf text;                /* scratch: a result's text */
 	struct strmap msgs;             /* path -> struct remote_msg */
 	struct strmap doms;             /* domain -> struct remote_dom */
 	struct strmap hosts;            /* "addr:port" -> struct remote_host */

@@ -107,6 +107,7 @@ load(struct send *s)
 		if (chan_size(&s->ch[SEND_LOCAL], conc) == -1 ||
 		    chan_size(&s->ch[SEND_REMOTE], rconc * SEND_REMOTE_WINDOW) == -1)
 			return -1;
+		s->ch[SEND_REMOTE].base = conc;
 	} else if (conc != s->ch[SEND_LOCAL].nslots ||
 	    rconc * SEND_REMOTE_WINDOW != s->ch[SEND_REMOTE].nslots)
 		log_warn("control/concurrencylocal or concurrencyremote changed: takes effect "

@@ -73,12 +73,15 @@ struct send_slot {
 
 enum send_chan_id { SEND_LOCAL, SEND_REMOTE, SEND_NCHAN };
 
-/* One delivery channel. A slot's number is the delivery number on the
- * wire; free slots are a stack, and slots whose result was applied wait in
- * settled until the commit makes it durable and frees them. */
+/* One delivery channel. A slot's number plus base is the delivery number
+ * on the wire and in the log (the remote channel's numbers follow the
+ * local ones, so a number names one delivery); free slots are a stack,
+ * and slots whose result was applied wait in settled until the commit
+ * makes it durable and frees them. */
 struct send_chan {
 	const char *name;               /* "herald-lspawn", "herald-remote" */
 	const char *kind;               /* "local", "remote" (for the log) */
+	unsigned long base;             /* delivery number of slot 0 */
 	int req, res;                   /* write requests / read results; -1: none */
 	struct buf out, in;
 	struct send_slot *slots;

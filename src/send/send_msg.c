@@ -103,7 +103,7 @@ start(struct send *s, struct send_chan *c, struct send_msg *m, const struct queu
 	}
 	if (verp_encode(&sender, m->qm.sender, m->qm.hdr.sender_len, r->addr, r->addr_len) == -1 ||
 	    queue_path_mess(&path, s->qdir, m->id) == -1 ||
-	    send_lproto_request(&c->out, num, path.p, m->qm.hdr.body_off, m->qm.hdr.body_len,
+	    send_lproto_request(&c->out, c->base + num, path.p, m->qm.hdr.body_off, m->qm.hdr.body_len,
 		sender.p, to) == -1) {
 		free(slot->rcpt);
 		slot->rcpt = NULL;
@@ -116,7 +116,7 @@ start(struct send *s, struct send_chan *c, struct send_msg *m, const struct queu
 	m->inflight++;
 	c->inflight++;
 	s->inflight++;
-	log_info("starting delivery %lu: msg %s to %s %s", num, m->id, c->kind, to);
+	log_info("starting delivery %lu: msg %s to %s %s", c->base + num, m->id, c->kind, to);
 	rc = 0;
 out:
 	buf_free(&sender);
@@ -239,12 +239,13 @@ send_msg_result(struct send *s, struct send_chan *c, unsigned long num, char sta
 	struct send_msg *m;
 	char code[16];
 
-	if (num >= c->nslots || (slot = &c->slots[num])->msg == NULL || slot->off == 0) {
+	if (num < c->base || num - c->base >= c->nslots ||
+	    (slot = &c->slots[num - c->base])->msg == NULL || slot->off == 0) {
 		err_set("%s reported delivery %lu, which is not in flight", c->name, num);
 		return -1;
 	}
 	m = slot->msg;
-	c->settled[c->nsettled++] = num;       /* freed at the next commit */
+	c->settled[c->nsettled++] = num - c->base;     /* freed at the next commit */
 	switch (status) {
 	case 'K':
 		log_info("delivery %lu: success: %s", num, text);

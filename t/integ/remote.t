@@ -306,6 +306,14 @@ def run(inst, dns, d, srv):
     wait(d, lambda: rc_states() == want, "the queue states of rc.test", timeout=10)
     t.is_(rc_states(), want, "per-RCPT: queue states done, pending, failed, done")
 
+    # 10b. a very long reply: the result text is shortened in the middle and keeps its code
+    inject(inst, "alice@" + DOM, ["long@rc.test"], b"Subject: long reply\n\nx\n")
+    wait_results(d, ["long@rc.test"])
+    kind, text = outcome(d.text(), "long@rc.test")
+    t.ok(kind == "deferral" and text and len(text.encode()) <= 1000 and "..." in text and
+         text.endswith("(#4.2.2)"), "a 1,500-byte reply: at most 1,000 bytes, code kept: %r"
+         % ((kind, len(text or ""), (text or "")[-40:]),))
+
     # 11. 421 after MAIL: deferral, host down, the next message deferred at once
     inject(inst, "alice@" + DOM, ["a@mid.test"], b"Subject: mid-session 421\n\nx\n")
     wait_results(d, ["a@mid.test"])
@@ -405,7 +413,8 @@ def main():
                                          greeting="421 4.3.2 mx1.fb2.test too busy")
             servers["rc"] = SmtpServer(A["rc"], port, name="mx.rc.test", rcpt_replies={
                 "temp@rc.test": "450 4.2.1 mailbox busy, try later",
-                "perm@rc.test": "550 5.1.1 no such user here"})
+                "perm@rc.test": "550 5.1.1 no such user here",
+                "long@rc.test": "452 4.2.2 " + "mailbox full " * 115})
             servers["mid"] = SmtpServer(A["mid"], port, name="mx.mid.test", fail_after=2)
             servers["slow"] = SmtpServer(A["slow"], port, name="mx.slow.test", tarpit=3.5,
                                          tarpit_on=("MAIL",))

@@ -482,8 +482,8 @@ def outcomes(log):
     """The results of remote deliveries in herald-send's log (bytes), in
     order: a list of (recipient, message id, "success" | "deferral" |
     "failure", text) tuples (str). Delivery numbers are slots that are used
-    again, so each result belongs to the last delivery started with its
-    number."""
+    again (local and remote ones never share a number), so each result
+    belongs to the last delivery started with its number."""
     slot, out = {}, []
     for line in log.splitlines():
         m = _START.search(line)
