@@ -238,7 +238,7 @@ remote_free(struct remote *r)
 		}
 		if (d->query)
 			dns_cancel(d->query);
-		free(d->hosts);
+		remote_dom_hosts_free(d);
 		buf_free(&d->route);
 		free(d->name);
 		free(d);

@@ -105,6 +105,7 @@ struct remote_dom {
 	unsigned nconn;                 /* connections serving it */
 	struct dns_query *query;        /* lookup in progress */
 	struct remote_host **hosts;     /* in preference order, from the last lookup */
+	char **names;                   /* the mail exchanger's name of each */
 	size_t nhosts;
 	int64_t hosts_until;            /* ms: look up again after this */
 	struct buf route;               /* smtproutes relay ("" for MX), then port */
@@ -120,6 +121,7 @@ struct remote_conn {
 	struct smtpc sm;
 	bool sm_on;
 	struct remote_host *host;
+	char *name;                     /* the mail exchanger's name it was opened for */
 	struct remote_dom *dom;         /* the domain it serves; NULL when idle */
 	struct remote_job **txn;        /* jobs of the transaction in flight */
 	size_t ntxn, captxn;
@@ -214,6 +216,8 @@ void remote_dom_requeue(struct remote *r, struct remote_dom *d, struct remote_jo
 void remote_dom_kick(struct remote *r, struct remote_dom *d);
 /* Free d if nothing refers to it any more. */
 void remote_dom_maybe_free(struct remote *r, struct remote_dom *d);
+/* Forget d's host list. */
+void remote_dom_hosts_free(struct remote_dom *d);
 /* Mark host h down after a failure described by why. */
 void remote_host_down(struct remote *r, struct remote_host *h, const char *why);
 /* A session with h got ready for mail: the host is proven. */
@@ -231,7 +235,7 @@ size_t remote_dom_take(struct remote_dom *d, struct remote_conn *c);
 
 /* remote_conn.c */
 /* Open a new connection to h for domain d. */
-int remote_conn_open(struct remote *r, struct remote_host *h, struct remote_dom *d);
+int remote_conn_open(struct remote *r, struct remote_host *h, struct remote_dom *d, const char *name);
 /* Give idle connection c the domain d and start its next transaction. */
 void remote_conn_assign(struct remote_conn *c, struct remote_dom *d);
 /* Whether c may carry d's mail (it was opened under the same TLS policy). */

@@ -86,21 +86,25 @@ close_conn(struct remote_conn *c)
 	detach(c);
 	free(c->txn);
 	free(c->addrs);
+	free(c->name);
 	free(c);
 	remote_host_freed(r, h);
 }
 
 int
-remote_conn_open(struct remote *r, struct remote_host *h, struct remote_dom *d)
+remote_conn_open(struct remote *r, struct remote_host *h, struct remote_dom *d, const char *name)
 {
 	const struct sockaddr *from = NULL;
 	socklen_t fromlen = 0;
 	struct remote_conn *c = calloc(1, sizeof *c);
 
 	if (c == NULL || (c->txn = calloc(REMOTE_TXN_RCPTS, sizeof *c->txn)) == NULL ||
-	    (c->addrs = calloc(REMOTE_TXN_RCPTS, sizeof *c->addrs)) == NULL) {
-		if (c)
+	    (c->addrs = calloc(REMOTE_TXN_RCPTS, sizeof *c->addrs)) == NULL ||
+	    (c->name = strdup(name)) == NULL) {
+		if (c) {
 			free(c->txn);
+			free(c->addrs);
+		}
 		free(c);
 		return -1;
 	}
@@ -121,6 +125,7 @@ remote_conn_open(struct remote *r, struct remote_host *h, struct remote_dom *d)
 		log_warn("host %s: %s", h->key, err_str());
 		free(c->txn);
 		free(c->addrs);
+		free(c->name);
 		free(c);
 		return -1;
 	}
@@ -155,8 +160,17 @@ bool
 remote_conn_fits(const struct remote_conn *c, const struct remote_dom *d)
 {
 	bool verify;
+	size_t k;
 
-	return remote_conf_tls(&c->r->conf, d->name, &verify) == c->tls && verify == c->verify;
+	if (remote_conf_tls(&c->r->conf, d->name, &verify) != c->tls || verify != c->verify)
+		return false;
+	if (!verify)
+		return true;
+	/* a verified certificate is only good for the name it was checked against */
+	for (k = 0; k < d->nhosts; k++)
+		if (d->hosts[k] == c->host && strcmp(d->names[k], c->name) == 0)
+			return true;
+	return false;
 }
 
 /* Choose the domain for the next transaction: a domain waiting for this
@@ -369,7 +383,7 @@ step(struct remote_conn *c, enum smtpc_event ev)
 		return next_txn(c);
 	case SMTPC_EV_STARTTLS:
 		conn_consume(c->c, conn_avail(c->c));
-		if (conn_starttls(c->c, c->r->tls_ctx, c->host->name,
+		if (conn_starttls(c->c, c->r->tls_ctx, c->name,
 		    c->verify ? CONN_TLS_VERIFY : CONN_TLS_ANY) == -1)
 			return smtpc_tls_done(&c->sm, false);
 		return SMTPC_EV_NONE;
@@ -473,7 +487,7 @@ on_conn(struct conn *cn, enum conn_event e, void *arg)
 		tls = c->tls;
 		if (c->r->tls_ctx == NULL && tls == SMTPC_TLS_OPPORTUNISTIC)
 			tls = SMTPC_TLS_NONE;
-		buf_printf(&peer, "%s[%s]", h->name, h->key);
+		buf_printf(&peer, "%s[%s]", c->name, h->key);
 		if (smtpc_init(&c->sm, c->r->conf.me.p, peer.p ? peer.p : h->key, tls) == -1) {
 			buf_free(&peer);
 			close_conn(c);
@@ -484,7 +498,7 @@ on_conn(struct conn *cn, enum conn_event e, void *arg)
 		settle(c);
 		return;
 	case CONN_FAILED:
-		buf_printf(&why, "%s[%s]: cannot connect: %s (#4.4.1)", h->name, h->key,
+		buf_printf(&why, "%s[%s]: cannot connect: %s (#4.4.1)", c->name, h->key,
 		    conn_error(c->c));
 		remote_host_down(c->r, h, why.p ? why.p : "cannot connect (#4.4.1)");
 		buf_free(&why);

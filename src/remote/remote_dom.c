@@ -135,6 +135,20 @@ host_get(struct remote *r, const struct sockaddr_storage *sa, unsigned port, con
 	return h;
 }
 
+void
+remote_dom_hosts_free(struct remote_dom *d)
+{
+	size_t i;
+
+	for (i = 0; d->names && i < d->nhosts; i++)
+		free(d->names[i]);
+	free(d->names);
+	free(d->hosts);
+	d->names = NULL;
+	d->hosts = NULL;
+	d->nhosts = 0;
+}
+
 /* Take d's hosts from a lookup result. */
 static int
 set_hosts(struct remote *r, struct remote_dom *d, const struct dns_result *res)
@@ -143,16 +157,16 @@ set_hosts(struct remote *r, struct remote_dom *d, const struct dns_result *res)
 
 	for (i = 0; i < res->nhost; i++)
 		n += res->host[i].naddr;
-	free(d->hosts);
-	d->nhosts = 0;
-	if ((d->hosts = calloc(n ? n : 1, sizeof *d->hosts)) == NULL)
+	remote_dom_hosts_free(d);
+	if ((d->hosts = calloc(n ? n : 1, sizeof *d->hosts)) == NULL ||
+	    (d->names = calloc(n ? n : 1, sizeof *d->names)) == NULL)
 		return -1;
 	for (i = 0; i < res->nhost; i++)
 		for (k = 0; k < res->host[i].naddr; k++) {
 			struct remote_host *h = host_get(r, &res->host[i].addr[k], d->port,
 			    res->host[i].name);
 
-			if (h == NULL)
+			if (h == NULL || (d->names[d->nhosts] = strdup(res->host[i].name)) == NULL)
 				return -1;
 			d->hosts[d->nhosts++] = h;
 		}
@@ -314,7 +328,7 @@ remote_dom_kick(struct remote *r, struct remote_dom *d)
 		return;
 	d->kicking = true;
 	if (d->nhosts == 0 || now >= d->hosts_until) {
-		d->nhosts = 0;
+		remote_dom_hosts_free(d);
 		if (!resolve(r, d))
 			goto out;
 		if (d->njobs == 0 || d->nhosts == 0)
@@ -332,7 +346,7 @@ remote_dom_kick(struct remote *r, struct remote_dom *d)
 		if (!h->proven) {
 			/* one connection finds out whether it answers at all */
 			if (h->nconn == 0 && r->nconn < r->conf.concurrency &&
-			    remote_conn_open(r, h, d) == 0)
+			    remote_conn_open(r, h, d, d->names[i]) == 0)
 				probe_start(r, h, d);
 			break;
 		}
@@ -344,7 +358,7 @@ remote_dom_kick(struct remote *r, struct remote_dom *d)
 		}
 		while (d->njobs > (size_t)d->nconn * REMOTE_TXN_RCPTS && h->nconn < r->conf.per_host &&
 		    r->nconn < r->conf.concurrency) {
-			if (remote_conn_open(r, h, d) == -1)
+			if (remote_conn_open(r, h, d, d->names[i]) == -1)
 				break;
 		}
 		if (d->nconn > 0)
@@ -369,7 +383,7 @@ remote_dom_maybe_free(struct remote *r, struct remote_dom *d)
 	if (d->njobs || d->nconn || d->query || d->waiting || d->kicking)
 		return;
 	strmap_del(&r->doms, d->name, strlen(d->name));
-	free(d->hosts);
+	remote_dom_hosts_free(d);
 	buf_free(&d->route);
 	free(d->name);
 	free(d);
