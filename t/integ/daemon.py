@@ -20,6 +20,15 @@ PR_SET_CHILD_SUBREAPER = 36
 ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
+def comm(pid):
+    """The command name of process pid ("" if it is gone)."""
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
 # Children of this process that reap_orphans leaves alone (servers a test runs).
 KEEP = set()
 

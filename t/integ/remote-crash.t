@@ -18,7 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from taplib import Tap, Instance  # noqa: E402
 import daemon  # noqa: E402
-from daemon import Daemon  # noqa: E402
+from daemon import Daemon, comm  # noqa: E402
 
 N = int(os.environ.get("HERALD_CRASH_N", 20000))
 DOMAINS = 10
@@ -75,14 +75,6 @@ class Sink:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(10)
-
-
-def comm(pid):
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
 
 
 if shutil.which("smtp-sink") is None:

@@ -15,7 +15,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from taplib import Tap, Instance  # noqa: E402
 from daemon import Daemon  # noqa: E402
-from smtpsrv import SmtpServer, common_port, outcome, outcomes, remote_setup  # noqa: E402
+from smtpsrv import SmtpServer, common_port, outcome, remote_setup, results_for  # noqa: E402
 
 t = Tap()
 MX1, MX2 = "127.0.0.81", "127.0.0.82"
@@ -57,15 +57,6 @@ def start_dnsmasq(base):
     return None, None
 
 
-def wait_results(d, rcpts, timeout=20):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got = [r for r, _, _, _ in outcomes(d.text())]
-        if all(r in got for r in rcpts):
-            return True
-        time.sleep(0.1)
-    return False
-
 
 if DNSMASQ is None:
     t.skip("herald-remote with dnsmasq", "dnsmasq is not installed")
@@ -83,7 +74,7 @@ with Instance(me="herald.test") as inst:
             code, _ = inst.queue(b"Subject: dns\n\nx\n", b"s@herald.test", [r.encode() for r in rcpts])
             t.is_(code, 0, "a message to three domains queued")
             with Daemon(inst) as d:
-                ok = wait_results(d, rcpts)
+                ok = results_for(d, rcpts)
                 t.ok(ok, "every recipient has a result")
                 log = d.text()
                 kind, text = outcome(log, "a@real.test")

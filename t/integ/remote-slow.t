@@ -13,20 +13,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from taplib import Tap, Instance  # noqa: E402
 from daemon import Daemon  # noqa: E402
-from smtpsrv import SmtpServer, common_port, outcome, outcomes, qstates, remote_setup  # noqa: E402
+from smtpsrv import SmtpServer, common_port, outcome, qstates, remote_setup, results_for  # noqa: E402
 
 t = Tap()
 TARPIT, HEALTHY = "127.0.0.71", "127.0.0.72"
 
-
-def wait_results(d, rcpts, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got = [r for r, _, _, _ in outcomes(d.text())]
-        if all(r in got for r in rcpts):
-            return True
-        time.sleep(0.1)
-    return False
 
 
 port = common_port([TARPIT, HEALTHY])
@@ -40,7 +31,7 @@ with Instance(me="herald.test") as inst, \
     t.is_(code, 0, "one message to a tarpit domain and a healthy one queued")
     with Daemon(inst) as d:  # starts herald-start
         t0 = time.monotonic()
-        ok = wait_results(d, rcpts, 20)
+        ok = results_for(d, rcpts, 20)
         took = time.monotonic() - t0
         t.ok(ok, "every recipient has a result within 20 s (timeoutremote is 30)")
         log = d.text()
@@ -61,7 +52,7 @@ with Instance(me="herald.test") as inst, \
         code, err = inst.queue(b"Subject: again\n\nx\n", b"s@herald.test", [b"u@tarpit.test"])
         t1 = time.monotonic()
 
-        got = wait_results(d, ["u@tarpit.test"], 10)
+        got = results_for(d, ["u@tarpit.test"], 10)
         t.ok(got and time.monotonic() - t1 < 5 and outcome(d.text(), "u@tarpit.test")[0] == "deferral",
              "a recipient for the slow host is deferred at once")
         t.is_(tarpit.connections, 1, "still no second connection to the slow host")

@@ -15,7 +15,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from taplib import Tap, Instance  # noqa: E402
-from daemon import Daemon  # noqa: E402
+from daemon import Daemon, comm  # noqa: E402
 
 N = 10000
 CONC = 10
@@ -24,14 +24,6 @@ t = Tap()
 seed = int(os.environ.get("HERALD_SEED", random.randrange(1 << 30)))
 t.diag("HERALD_SEED=%d" % seed)
 rnd = random.Random(seed)
-
-
-def comm(pid):
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
 
 
 with Instance(me="herald.test") as inst:

@@ -497,6 +497,18 @@ def outcomes(log):
     return out
 
 
+def results_for(d, rcpts, timeout=20):
+    """Wait until herald-send's log (daemon d) has a result for every
+    recipient in rcpts; True if it came within timeout seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = [r for r, _, _, _ in outcomes(d.text())]
+        if all(r in got for r in rcpts):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def outcome(log, rcpt, nth=-1):
     """(kind, text) of rcpt's nth result (default the last), or (None, None)."""
     got = [(k, txt) for r, _, k, txt in outcomes(log) if r == rcpt]
