@@ -213,6 +213,9 @@ setup_instance(struct setup *s)
 	if (sub(&p, s->dir, "log") == -1 ||
 	    mkdir_own(p.p, s->single ? root : s->uid[SETUP_LOG], gid, 0750) == -1)
 		goto out;
+	if (sub(&p, s->dir, "remote") == -1 ||
+	    mkdir_own(p.p, s->single ? root : s->uid[SETUP_REMOTE], gid, 0700) == -1)
+		goto out;
 	if (sub(&q, s->dir, "queue") == -1 || mkdir_own(q.p, quid, gid, 0750) == -1)
 		goto out;
 	if (sub(&p, q.p, "tmp") == -1 || mkdir_own(p.p, quid, gid, 02700) == -1)

@@ -9,7 +9,8 @@ src_remote_libremote_a_SOURCES = \
 	src/remote/remote_conf.c \
 	src/remote/remote_conn.c \
 	src/remote/remote_dom.c \
-	src/remote/remote_msg.c
+	src/remote/remote_msg.c \
+	src/remote/remote_state.c
 src_remote_libremote_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/remote \
 	-I$(top_srcdir)/src/net -I$(top_srcdir)/src/dns -I$(top_srcdir)/src/lspawn \
 	$(CARES_CFLAGS) $(OPENSSL_CFLAGS)

@@ -188,6 +188,12 @@ remote_init(struct remote *r, int in_fd, int out_fd)
 		return -1;
 	if ((r->dns = dns_new(r->ev, "control/resolvers", 0, 3000, 2)) == NULL)
 		return -1;
+	r->state_on = access("remote", W_OK) == 0;
+	if (!r->state_on)
+		log_warn("no writable directory remote/ (herald-setup makes it): hosts that are "
+		    "down are forgotten at a restart");
+	else if (remote_state_load(r) == -1)
+		log_warn("%s; starting with every host up", err_str());
 	/* without a context (no TLS library state), opportunistic TLS is off */
 	r->tls_ctx = tls_client_ctx(r->conf.tls_ca.len ? r->conf.tls_ca.p : NULL);
 	if (r->tls_ctx == NULL)
@@ -216,6 +222,7 @@ remote_run(struct remote *r)
 		if (r->in_eof && r->nconn > 0)
 			remote_conn_end_unused(r);      /* herald-send is gone */
 	}
+	remote_state_flush(r);
 	log_info("status: stopped");
 	return 0;
 }

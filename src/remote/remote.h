@@ -174,6 +174,8 @@ struct remote {
 	struct remote_conn *conns;
 	unsigned long njobs;            /* jobs not yet answered */
 	struct ev_timer sweep;
+	bool state_on;                  /* remote/ is there to keep host state in */
+	struct ev_timer state_timer;
 };
 
 struct ssl_ctx_st;
@@ -232,6 +234,18 @@ struct remote_dom *remote_dom_global_take(struct remote *r, struct remote_conn *
 struct remote_dom *remote_host_next_waiting(struct remote_host *h);
 /* Take the next transaction's jobs of d into c (same message and sender). */
 size_t remote_dom_take(struct remote_dom *d, struct remote_conn *c);
+
+/* The host for address sa and port (made on first use, named name). */
+struct remote_host *remote_host_get(struct remote *r, const struct sockaddr_storage *sa,
+    unsigned port, const char *name);
+
+/* remote_state.c: hosts that are down, in remote/hosts across restarts */
+/* Read remote/hosts (missing: nothing is down). */
+int remote_state_load(struct remote *r);
+/* A host went down or came back: write the file soon. */
+void remote_state_changed(struct remote *r);
+/* Write it now if a change is pending. */
+void remote_state_flush(struct remote *r);
 
 /* remote_conn.c */
 /* Open a new connection to h for domain d. */

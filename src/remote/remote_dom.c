@@ -101,8 +101,8 @@ answer_all(struct remote *r, struct remote_dom *d, char status, const char *text
 	d->tail = NULL;
 }
 
-static struct remote_host *
-host_get(struct remote *r, const struct sockaddr_storage *sa, unsigned port, const char *name)
+struct remote_host *
+remote_host_get(struct remote *r, const struct sockaddr_storage *sa, unsigned port, const char *name)
 {
 	char ip[INET6_ADDRSTRLEN], key[INET6_ADDRSTRLEN + 16];
 	struct remote_host *h;
@@ -163,7 +163,7 @@ set_hosts(struct remote *r, struct remote_dom *d, const struct dns_result *res)
 		return -1;
 	for (i = 0; i < res->nhost; i++)
 		for (k = 0; k < res->host[i].naddr; k++) {
-			struct remote_host *h = host_get(r, &res->host[i].addr[k], d->port,
+			struct remote_host *h = remote_host_get(r, &res->host[i].addr[k], d->port,
 			    res->host[i].name);
 
 			if (h == NULL || (d->names[d->nhosts] = strdup(res->host[i].name)) == NULL)
@@ -306,6 +306,8 @@ probe_start(struct remote *r, struct remote_host *h, struct remote_dom *d)
 void
 remote_host_ready(struct remote *r, struct remote_host *h)
 {
+	if (h->fails > 0)
+		remote_state_changed(r);
 	h->fails = 0;           /* the back-off starts over */
 	if (h->proven)
 		return;
@@ -425,6 +427,7 @@ remote_host_down(struct remote *r, struct remote_host *h, const char *why)
 	h->down_until = ev_now(r->ev) + secs * 1000;
 	buf_sets(&h->why, why);
 	log_info("host %s (%s): down for %lld s: %s", h->key, h->name, (long long)secs, why);
+	remote_state_changed(r);
 }
 
 struct remote_dom *
