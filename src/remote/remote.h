@@ -72,6 +72,13 @@ struct remote_job {
 struct remote_dom;
 struct remote_conn;
 
+/* Limits of one host (control/remoterules, else the defaults). */
+struct remote_limits {
+	unsigned long conns;            /* connections at once */
+	unsigned long txns;             /* transactions per connection */
+	unsigned long rate;             /* messages (transactions) per minute; 0: no limit */
+};
+
 /* One address (and port) of a mail exchanger. A host is proven once a
  * session with it got ready for mail; until then one connection (the
  * probe) finds out, and if it is not ready within REMOTE_PROBE_MS the host
@@ -91,6 +98,10 @@ struct remote_host {
 	struct buf why;                 /* the last failure, ending in "(#X.Y.Z)" */
 	bool proven, slow;
 	struct ev_timer probe;
+	struct remote_limits lim;
+	double tokens;                  /* transactions that may start now (rate) */
+	int64_t refilled;               /* ms of the last refill */
+	struct ev_timer rate_timer;     /* wakes the waiting domains when one may */
 	struct remote_dom *probe_dom;   /* the domain the probe was opened for */
 	struct remote_dom **waiting;    /* domains waiting for a connection */
 	size_t nwaiting, capwaiting;
@@ -151,6 +162,7 @@ struct remote_conf {
 	struct sockaddr_storage out4, out6;
 	bool have_out4, have_out6;
 	struct strmap tls;              /* domain -> "none" / "opportunistic" / "required" / "verify" */
+	struct strmap rules;            /* domain, .suffix, mx:name, mx:.suffix, "" -> settings */
 	struct buf tls_ca;              /* CA file or directory for "verify" */
 };
 
@@ -188,6 +200,9 @@ void remote_conf_free(struct remote_conf *c);
 /* The smtproutes entry for domain: relay into out ("" for the MX), port into *port; false if none. */
 bool remote_conf_route(const struct remote_conf *c, const char *domain, struct buf *out,
     unsigned *port);
+/* The limits for a host of domain whose mail exchanger is mxname. */
+void remote_conf_limits(const struct remote_conf *c, const char *domain, const char *mxname,
+    struct remote_limits *out);
 /* The STARTTLS policy for domain; *verify says whether certificates are checked. */
 enum smtpc_tls remote_conf_tls(const struct remote_conf *c, const char *domain, bool *verify);
 
@@ -228,6 +243,9 @@ void remote_host_ready(struct remote *r, struct remote_host *h);
 void remote_host_freed(struct remote *r, struct remote_host *h);
 /* Put d on h's list of domains waiting for a connection. */
 void remote_host_wait(struct remote_host *h, struct remote_dom *d);
+/* Whether a transaction may start on h now (its rate); takes one if so,
+ * else arms h's timer to wake its waiting domains when one may. */
+bool remote_host_take(struct remote *r, struct remote_host *h);
 /* Take a domain held back by concurrencyremote that connection c can serve (NULL: none). */
 struct remote_dom *remote_dom_global_take(struct remote *r, struct remote_conn *c);
 /* Take the first domain waiting for h off its list (NULL: none). */

@@ -11,7 +11,11 @@
  *   outgoingip            source addresses (one IPv4 and/or one IPv6, one per line)
  *   tlsremote             "domain:policy", ".suffix:policy" or ":policy";
  *                         policy none, opportunistic (default), required, verify
- *   tlsremoteca           CA file or directory for "verify" (default: the system's) */
+ *   tlsremoteca           CA file or directory for "verify" (default: the system's)
+ *   remoterules           "key:setting=N,setting=N" with key a domain, .suffix,
+ *                         mx:name, mx:.suffix or "" (every host); settings
+ *                         connections, transactions (per connection) and rate
+ *                         (messages per minute, 0: none) of each host */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -19,6 +23,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "control.h"
 #include "err.h"
@@ -38,9 +43,11 @@ lower(struct buf *out, const char *s, size_t n)
 }
 
 /* Load "key:value" lines of control/name into map (key lower-cased);
- * check(value, where) validates the value. */
+ * check(value, where) validates the value. With mx, a key may be
+ * "mx:NAME" (the value follows the second colon). */
 static int
-load_map(const char *name, struct strmap *map, int (*check)(const char *, const char *))
+load_map(const char *name, struct strmap *map, int (*check)(const char *, const char *),
+    bool mx)
 {
 	struct buf list = BUF_INIT, where = BUF_INIT, key = BUF_INIT;
 	const char *p, *colon;
@@ -56,7 +63,10 @@ load_map(const char *name, struct strmap *map, int (*check)(const char *, const 
 		buf_reset(&where);
 		if (buf_printf(&where, "control/%s:%lu", name, line) == -1)
 			goto oom;
-		if ((colon = strchr(p, ':')) == NULL) {
+		if ((colon = strchr(p, ':')) != NULL && mx && colon - p == 2 &&
+		    strncasecmp(p, "mx", 2) == 0)
+			colon = strchr(colon + 1, ':');
+		if (colon == NULL) {
 			err_set("%s: no ':' in '%s'", where.p, p);
 			goto out;
 		}
@@ -100,6 +110,54 @@ check_route(const char *v, const char *where)
 		return -1;
 	}
 	return 0;
+}
+
+/* Parse "connections=N,transactions=N,rate=N" (any of them) into out. */
+static int
+parse_limits(const char *v, const char *where, struct remote_limits *out)
+{
+	const char *p = v;
+
+	while (*p) {
+		const char *eq = strchr(p, '='), *end = strchr(p, ',');
+		unsigned long n;
+		char *num_end;
+		size_t klen;
+
+		if (end == NULL)
+			end = p + strlen(p);
+		if (eq == NULL || eq > end) {
+			err_set("%s: expected setting=number in '%s'", where, v);
+			return -1;
+		}
+		klen = (size_t)(eq - p);
+		n = strtoul(eq + 1, &num_end, 10);
+		if (num_end != end || eq + 1 == end || n > 1000000) {
+			err_set("%s: not a number (0 to 1000000) in '%s'", where, v);
+			return -1;
+		}
+		if (klen == 11 && strncmp(p, "connections", klen) == 0 && n > 0)
+			out->conns = n;
+		else if (klen == 12 && strncmp(p, "transactions", klen) == 0 && n > 0)
+			out->txns = n;
+		else if (klen == 4 && strncmp(p, "rate", klen) == 0)
+			out->rate = n;
+		else {
+			err_set("%s: unknown setting or 0 in '%.*s' (connections, transactions, rate)",
+			    where, (int)(end - p), p);
+			return -1;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+static int
+check_rule(const char *v, const char *where)
+{
+	struct remote_limits l = { 1, 1, 0 };
+
+	return parse_limits(v, where, &l);
 }
 
 static int
@@ -182,8 +240,9 @@ remote_conf_load(struct remote_conf *c)
 			    c->me.p);
 			goto fail;
 		}
-	if (load_map("smtproutes", &c->routes, check_route) == -1 ||
-	    load_map("tlsremote", &c->tls, check_tls) == -1 || load_outgoing(c) == -1)
+	if (load_map("smtproutes", &c->routes, check_route, false) == -1 ||
+	    load_map("tlsremote", &c->tls, check_tls, false) == -1 ||
+	    load_map("remoterules", &c->rules, check_rule, true) == -1 || load_outgoing(c) == -1)
 		goto fail;
 	if (control_line("tlsremoteca", &c->tls_ca, &found) == -1)
 		goto fail;
@@ -199,6 +258,7 @@ remote_conf_free(struct remote_conf *c)
 	buf_free(&c->me);
 	strmap_free(&c->routes);
 	strmap_free(&c->tls);
+	strmap_free(&c->rules);
 	buf_free(&c->tls_ca);
 }
 
@@ -218,6 +278,37 @@ lookup(const struct strmap *map, const char *domain)
 			return s->val;
 	s = strmap_get(map, "", 0);
 	return s ? s->val : NULL;
+}
+
+void
+remote_conf_limits(const struct remote_conf *c, const char *domain, const char *mxname,
+    struct remote_limits *out)
+{
+	struct buf key = BUF_INIT;
+	const struct strmap_slot *s = NULL;
+	const char *p;
+
+	out->conns = c->per_host;
+	out->txns = REMOTE_CONN_TXNS;
+	out->rate = 0;
+	if (c->rules.count == 0)
+		return;
+	/* the mail exchanger's name first (exact, then each .suffix), then the domain */
+	for (p = mxname; p && s == NULL; p = strchr(p == mxname ? p : p + 1, '.')) {
+		buf_reset(&key);
+		if (buf_printf(&key, "mx:%s", p) == -1)
+			break;
+		s = strmap_get(&c->rules, key.p, key.len);
+	}
+	buf_free(&key);
+	if (s == NULL) {
+		const char *v = lookup(&c->rules, domain);
+
+		if (v)
+			parse_limits(v, "", out);
+		return;
+	}
+	parse_limits(s->val, "", out);
 }
 
 bool

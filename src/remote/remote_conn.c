@@ -230,7 +230,7 @@ next_txn(struct remote_conn *c)
 	struct remote_msg *m;
 	size_t i, n;
 
-	if (c->txns >= REMOTE_CONN_TXNS || c->r->in_eof) {
+	if (c->txns >= c->host->lim.txns || c->r->in_eof) {
 		c->quitting = true;
 		if (!smtpc_quit(&c->sm))
 			return SMTPC_EV_CLOSED;
@@ -256,6 +256,16 @@ next_txn(struct remote_conn *c)
 			old->nconn--;
 			remote_dom_maybe_free(c->r, old);
 		}
+		c->idle = true;
+		c->next_idle = c->host->idle;
+		c->host->idle = c;
+		return SMTPC_EV_NONE;
+	}
+	if (!remote_host_take(c->r, c->host)) {
+		/* the host's rate: wait idle; the domain is woken when one may start */
+		remote_host_wait(c->host, d);
+		c->dom = NULL;
+		d->nconn--;
 		c->idle = true;
 		c->next_idle = c->host->idle;
 		c->host->idle = c;

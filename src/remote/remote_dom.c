@@ -168,6 +168,8 @@ set_hosts(struct remote *r, struct remote_dom *d, const struct dns_result *res)
 
 			if (h == NULL || (d->names[d->nhosts] = strdup(res->host[i].name)) == NULL)
 				return -1;
+			if (h->lim.conns == 0)  /* a new host: its limits */
+				remote_conf_limits(&r->conf, d->name, res->host[i].name, &h->lim);
 			d->hosts[d->nhosts++] = h;
 		}
 	d->hosts_until = ev_now(r->ev) + HOSTS_TTL_MS;
@@ -296,6 +298,46 @@ on_probe(struct ev_timer *t)
 	}
 }
 
+/* h may start a transaction again: wake the domains that wait for it. */
+static void
+on_rate(struct ev_timer *t)
+{
+	struct remote_host *h = t->arg;
+	struct remote_dom *d;
+	size_t n;
+
+	for (n = h->nwaiting; n > 0 && (d = remote_host_next_waiting(h)) != NULL; n--) {
+		remote_dom_kick(h->r, d);
+		remote_dom_maybe_free(h->r, d);
+	}
+}
+
+bool
+remote_host_take(struct remote *r, struct remote_host *h)
+{
+	int64_t now = ev_now(r->ev), wait;
+	double cap;
+
+	if (h->lim.rate == 0)
+		return true;
+	cap = h->lim.rate / 60.0 < 1.0 ? 1.0 : h->lim.rate / 60.0;     /* a second's worth */
+	if (h->refilled == 0)
+		h->tokens = 1.0;
+	else
+		h->tokens += (double)(now - h->refilled) * (double)h->lim.rate / 60000.0;
+	if (h->tokens > cap)
+		h->tokens = cap;
+	h->refilled = now;
+	if (h->tokens >= 1.0) {
+		h->tokens -= 1.0;
+		return true;
+	}
+	wait = (int64_t)((1.0 - h->tokens) * 60000.0 / (double)h->lim.rate) + 1;
+	if (!ev_timer_armed(&h->rate_timer))
+		ev_timer_at(r->ev, &h->rate_timer, now + wait, on_rate, h);
+	return false;
+}
+
 static void
 probe_start(struct remote *r, struct remote_host *h, struct remote_dom *d)
 {
@@ -358,7 +400,7 @@ remote_dom_kick(struct remote *r, struct remote_dom *d)
 			if (remote_conn_fits(c, d))
 				remote_conn_assign(c, d);
 		}
-		while (d->njobs > (size_t)d->nconn * REMOTE_TXN_RCPTS && h->nconn < r->conf.per_host &&
+		while (d->njobs > (size_t)d->nconn * REMOTE_TXN_RCPTS && h->nconn < h->lim.conns &&
 		    r->nconn < r->conf.concurrency) {
 			if (remote_conn_open(r, h, d, d->names[i]) == -1)
 				break;
@@ -368,7 +410,7 @@ remote_dom_kick(struct remote *r, struct remote_dom *d)
 	}
 	if (d->njobs == 0 || (d->nconn > 0 && first_up))
 		goto out;       /* (a connection of a host now down or slow serves nobody) */
-	if (first_up && first_up->proven && first_up->nconn < r->conf.per_host)
+	if (first_up && first_up->proven && first_up->nconn < first_up->lim.conns)
 		wait_global(r, d);      /* held back by concurrencyremote */
 	else if (first_up)
 		remote_host_wait(first_up, d);
@@ -471,7 +513,7 @@ remote_host_freed(struct remote *r, struct remote_host *h)
 {
 	struct remote_dom *d;
 
-	while (h->nconn < r->conf.per_host && r->nconn < r->conf.concurrency &&
+	while (h->nconn < h->lim.conns && r->nconn < r->conf.concurrency &&
 	    (d = remote_host_next_waiting(h)) != NULL) {
 		remote_dom_kick(r, d);
 		remote_dom_maybe_free(r, d);
