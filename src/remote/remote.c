@@ -60,7 +60,8 @@ remote_result(struct remote *r, struct remote_job *j, char status, const char *t
 		log_fatal(111, "out of memory");
 	if (r->out.len > 0 && r->out_io.want == 0)
 		ev_io_want(r->ev, &r->out_io, EV_WRITE);
-	remote_msg_put(r, j->msg);
+	if (j->msg)
+		remote_msg_put(r, j->msg);
 	free(j->sender);
 	free(j);
 	r->njobs--;
@@ -91,13 +92,8 @@ take(struct remote *r, const struct lspawn_req *q)
 
 		log_warn("delivery %llu: %s", q->num, err_str());
 		buf_printf(&text, "Unable to read the message: %s. (#4.3.0)", err_str());
-		if (lspawn_req_result(&r->out, j->num, 'Z', text.p ? text.p : "(#4.3.0)") == -1)
-			log_fatal(111, "out of memory");
-		ev_io_want(r->ev, &r->out_io, EV_WRITE);
+		remote_result(r, j, 'Z', text.p ? text.p : "(#4.3.0)");
 		buf_free(&text);
-		free(j->sender);
-		free(j);
-		r->njobs--;
 		return 0;
 	}
 	return remote_dom_add(r, j);
@@ -274,4 +270,5 @@ remote_free(struct remote *r)
 	buf_free(&r->in);
 	buf_free(&r->out);
 	buf_free(&r->text);
+	buf_free(&r->low);
 }

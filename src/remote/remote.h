@@ -41,7 +41,7 @@
 #include "strmap.h"
 
 #define REMOTE_TXN_RCPTS 100            /* recipients in one transaction */
-#define REMOTE_CONN_TXNS 1000           /* transactions on one connection */
+#define REMOTE_CONN_TXNS 1000           /* transactions on one connection (default) */
 #define REMOTE_IDLE_MS 5000             /* an idle connection waits this long */
 #define REMOTE_BODY_CACHE (1024 * 1024) /* bodies up to this size are kept encoded */
 #define REMOTE_BACKOFF_MAX 3600         /* seconds a host stays down at most */
@@ -177,6 +177,7 @@ struct remote {
 	bool out_gone;                  /* and results cannot reach it any more */
 	struct buf in, out;
 	struct buf text;                /* scratch: a result's text */
+	struct buf low;                 /* scratch: a recipient's domain in lower case */
 	struct strmap msgs;             /* path -> struct remote_msg */
 	struct strmap doms;             /* domain -> struct remote_dom */
 	struct strmap hosts;            /* "addr:port" -> struct remote_host */
@@ -189,8 +190,6 @@ struct remote {
 	bool state_on;                  /* remote/ is there to keep host state in */
 	struct ev_timer state_timer;
 };
-
-struct ssl_ctx_st;
 
 /* remote_conf.c */
 /* Read the control files (errors name file and line). */

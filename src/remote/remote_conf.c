@@ -19,7 +19,6 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,17 +28,33 @@
 #include "err.h"
 #include "remote.h"
 
-/* Lower-case copy of s[0..n) into out. */
-static int
-lower(struct buf *out, const char *s, size_t n)
-{
-	size_t i;
+/* What load_map needs for each line. */
+struct map_load {
+	struct strmap *map;
+	int (*check)(const char *value, const char *where);
+	bool mx;                        /* keys may be "mx:NAME" */
+	struct buf key;
+};
 
-	buf_reset(out);
-	for (i = 0; i < n; i++)
-		if (buf_addc(out, (char)tolower((unsigned char)s[i])) == -1)
-			return -1;
-	return 0;
+static int
+map_line(const char *line, const char *where, void *arg)
+{
+	struct map_load *ml = arg;
+	const char *colon = strchr(line, ':');
+
+	if (colon && ml->mx && colon - line == 2 && strncasecmp(line, "mx", 2) == 0)
+		colon = strchr(colon + 1, ':');
+	if (colon == NULL) {
+		err_set("%s: no ':' in '%s'", where, line);
+		return -1;
+	}
+	if (buf_set_lower(&ml->key, line, (size_t)(colon - line)) == -1) {
+		err_set("out of memory");
+		return -1;
+	}
+	if (ml->check(colon + 1, where) == -1)
+		return -1;
+	return strmap_put(ml->map, ml->key.p ? ml->key.p : "", ml->key.len, colon + 1);
 }
 
 /* Load "key:value" lines of control/name into map (key lower-cased);
@@ -49,43 +64,10 @@ static int
 load_map(const char *name, struct strmap *map, int (*check)(const char *, const char *),
     bool mx)
 {
-	struct buf list = BUF_INIT, where = BUF_INIT, key = BUF_INIT;
-	const char *p, *colon;
-	size_t n, i;
-	int rc = -1;
+	struct map_load ml = { map, check, mx, BUF_INIT };
+	int rc = control_each(name, map_line, &ml);
 
-	if (control_lines_numbered(name, &list, &n) == -1)
-		goto out;
-	for (p = list.p, i = 0; i < n; i++) {
-		unsigned long line = strtoul(p, (char **)&p, 10);
-
-		p++;
-		buf_reset(&where);
-		if (buf_printf(&where, "control/%s:%lu", name, line) == -1)
-			goto oom;
-		if ((colon = strchr(p, ':')) != NULL && mx && colon - p == 2 &&
-		    strncasecmp(p, "mx", 2) == 0)
-			colon = strchr(colon + 1, ':');
-		if (colon == NULL) {
-			err_set("%s: no ':' in '%s'", where.p, p);
-			goto out;
-		}
-		if (lower(&key, p, (size_t)(colon - p)) == -1)
-			goto oom;
-		if (check(colon + 1, where.p) == -1)
-			goto out;
-		if (strmap_put(map, key.p ? key.p : "", key.len, colon + 1) == -1)
-			goto out;
-		p += strlen(p) + 1;
-	}
-	rc = 0;
-	goto out;
-oom:
-	err_set("out of memory");
-out:
-	buf_free(&list);
-	buf_free(&where);
-	buf_free(&key);
+	buf_free(&ml.key);
 	return rc;
 }
 
@@ -172,38 +154,24 @@ check_tls(const char *v, const char *where)
 }
 
 static int
-load_outgoing(struct remote_conf *c)
+outgoing_line(const char *line, const char *where, void *arg)
 {
-	struct buf list = BUF_INIT;
-	const char *p;
-	size_t n, i;
-	int rc = -1;
+	struct remote_conf *c = arg;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&c->out4;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&c->out6;
 
-	if (control_lines_numbered("outgoingip", &list, &n) == -1)
-		goto out;
-	for (p = list.p, i = 0; i < n; i++) {
-		unsigned long line = strtoul(p, (char **)&p, 10);
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&c->out4;
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&c->out6;
-
-		p++;
-		if (inet_pton(AF_INET, p, &s4->sin_addr) == 1 && !c->have_out4) {
-			s4->sin_family = AF_INET;
-			c->have_out4 = true;
-		} else if (inet_pton(AF_INET6, p, &s6->sin6_addr) == 1 && !c->have_out6) {
-			s6->sin6_family = AF_INET6;
-			c->have_out6 = true;
-		} else {
-			err_set("control/outgoingip:%lu: not an IPv4 or IPv6 address, or a second "
-			    "one of its family: '%s'", line, p);
-			goto out;
-		}
-		p += strlen(p) + 1;
+	if (inet_pton(AF_INET, line, &s4->sin_addr) == 1 && !c->have_out4) {
+		s4->sin_family = AF_INET;
+		c->have_out4 = true;
+	} else if (inet_pton(AF_INET6, line, &s6->sin6_addr) == 1 && !c->have_out6) {
+		s6->sin6_family = AF_INET6;
+		c->have_out6 = true;
+	} else {
+		err_set("%s: not an IPv4 or IPv6 address, or a second one of its family: '%s'",
+		    where, line);
+		return -1;
 	}
-	rc = 0;
-out:
-	buf_free(&list);
-	return rc;
+	return 0;
 }
 
 int
@@ -242,7 +210,7 @@ remote_conf_load(struct remote_conf *c)
 		}
 	if (load_map("smtproutes", &c->routes, check_route, false) == -1 ||
 	    load_map("tlsremote", &c->tls, check_tls, false) == -1 ||
-	    load_map("remoterules", &c->rules, check_rule, true) == -1 || load_outgoing(c) == -1)
+	    load_map("remoterules", &c->rules, check_rule, true) == -1 || control_each("outgoingip", outgoing_line, c) == -1)
 		goto fail;
 	if (control_line("tlsremoteca", &c->tls_ca, &found) == -1)
 		goto fail;

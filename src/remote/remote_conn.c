@@ -38,7 +38,24 @@ unidle(struct remote_conn *c)
 	c->next_idle = NULL;
 }
 
-/* Stop serving the current domain (kick it: it may need a new connection). */
+/* Serve d from now on (NULL: nobody); the domain left is not kicked. */
+static void
+serve(struct remote_conn *c, struct remote_dom *d)
+{
+	struct remote_dom *old = c->dom;
+
+	if (old == d)
+		return;
+	c->dom = d;
+	if (d)
+		d->nconn++;
+	if (old) {
+		old->nconn--;
+		remote_dom_maybe_free(c->r, old);
+	}
+}
+
+/* Stop serving the current domain and kick it: it may need a new connection. */
 static void
 detach(struct remote_conn *c)
 {
@@ -50,6 +67,25 @@ detach(struct remote_conn *c)
 	d->nconn--;
 	remote_dom_kick(c->r, d);
 	remote_dom_maybe_free(c->r, d);
+}
+
+/* Wait for work on the host's idle list. */
+static enum smtpc_event
+go_idle(struct remote_conn *c)
+{
+	serve(c, NULL);
+	c->idle = true;
+	c->next_idle = c->host->idle;
+	c->host->idle = c;
+	return SMTPC_EV_NONE;
+}
+
+/* End the session: QUIT if it can take one, else close at once. */
+static enum smtpc_event
+quit(struct remote_conn *c)
+{
+	c->quitting = true;
+	return smtpc_quit(&c->sm) ? SMTPC_EV_NONE : SMTPC_EV_CLOSED;
 }
 
 /* Close and free c; jobs still on it go back to their domain. */
@@ -192,33 +228,17 @@ next_dom(struct remote_conn *c)
 			remote_host_wait(c->host, w);
 			continue;
 		}
-		if (d && d != w) {
-			if (d->njobs > 0)
-				remote_host_wait(c->host, d);
-			c->dom = NULL;
-			d->nconn--;
-			remote_dom_maybe_free(c->r, d);
-		}
-		if (c->dom != w) {
-			c->dom = w;
-			w->nconn++;
-		}
+		if (d && d != w && d->njobs > 0)
+			remote_host_wait(c->host, d);
+		serve(c, w);
 		return w;
 	}
 	if (d && d->njobs > 0)
 		return d;
 	/* a domain held back by concurrencyremote that this host serves */
-	if ((w = remote_dom_global_take(c->r, c)) != NULL) {
-		if (d) {
-			c->dom = NULL;
-			d->nconn--;
-			remote_dom_maybe_free(c->r, d);
-		}
-		c->dom = w;
-		w->nconn++;
-		return w;
-	}
-	return NULL;
+	if ((w = remote_dom_global_take(c->r, c)) != NULL)
+		serve(c, w);
+	return w;
 }
 
 /* Start the next transaction, or go idle or quit. */
@@ -230,46 +250,20 @@ next_txn(struct remote_conn *c)
 	struct remote_msg *m;
 	size_t i, n;
 
-	if (c->txns >= c->host->lim.txns || c->r->in_eof) {
-		c->quitting = true;
-		if (!smtpc_quit(&c->sm))
-			return SMTPC_EV_CLOSED;
-		return SMTPC_EV_NONE;
-	}
+	if (c->txns >= c->host->lim.txns || c->r->in_eof)
+		return quit(c);
 	if ((d = next_dom(c)) == NULL) {
 		if (c->r->ngwait > 0) {
 			/* others wait for a connection slot: give this one up */
-			if (c->dom) {
-				struct remote_dom *old = c->dom;
-
-				c->dom = NULL;
-				old->nconn--;
-				remote_dom_maybe_free(c->r, old);
-			}
-			c->quitting = true;
-			return smtpc_quit(&c->sm) ? SMTPC_EV_NONE : SMTPC_EV_CLOSED;
+			serve(c, NULL);
+			return quit(c);
 		}
-		if (c->dom) {
-			struct remote_dom *old = c->dom;
-
-			c->dom = NULL;
-			old->nconn--;
-			remote_dom_maybe_free(c->r, old);
-		}
-		c->idle = true;
-		c->next_idle = c->host->idle;
-		c->host->idle = c;
-		return SMTPC_EV_NONE;
+		return go_idle(c);
 	}
 	if (!remote_host_take(c->r, c->host)) {
 		/* the host's rate: wait idle; the domain is woken when one may start */
 		remote_host_wait(c->host, d);
-		c->dom = NULL;
-		d->nconn--;
-		c->idle = true;
-		c->next_idle = c->host->idle;
-		c->host->idle = c;
-		return SMTPC_EV_NONE;
+		return go_idle(c);
 	}
 	n = remote_dom_take(d, c);
 	m = c->txn[0]->msg;
@@ -375,11 +369,7 @@ failed(struct remote_conn *c)
 	results(c, true);
 	remote_host_down(c->r, c->host, f->text.p ? f->text.p : "session failed (#4.4.2)");
 	detach(c);
-	if (smtpc_quit(&c->sm)) {
-		c->quitting = true;
-		return SMTPC_EV_NONE;
-	}
-	return SMTPC_EV_CLOSED;
+	return quit(c);
 }
 
 /* Act on ev; returns the next event (NONE when done), or CLOSED after
@@ -457,8 +447,7 @@ remote_conn_shutdown(struct remote_conn *c)
 {
 	if (c->idle)
 		unidle(c);
-	c->quitting = true;
-	if (!smtpc_quit(&c->sm)) {
+	if (quit(c) == SMTPC_EV_CLOSED) {
 		close_conn(c);
 		return;
 	}

@@ -47,19 +47,19 @@ dom_get(struct remote *r, const char *name, size_t len)
 int
 remote_dom_add(struct remote *r, struct remote_job *j)
 {
-	char low[256];
 	const char *at = memrchr(j->rcpt, '@', j->rcpt_len);
-	size_t n, i;
 	struct remote_dom *d;
+	size_t n;
 
-	if (at == NULL || (n = j->rcpt_len - (size_t)(at + 1 - j->rcpt)) == 0 || n >= sizeof low) {
+	if (at == NULL || (n = j->rcpt_len - (size_t)(at + 1 - j->rcpt)) == 0 || n > 255) {
 		remote_result(r, j, 'D', "Sorry, the recipient's domain is missing or too long. (#5.1.2)");
 		return 0;
 	}
-	for (i = 0; i < n; i++)
-		low[i] = (char)((at[1 + i] >= 'A' && at[1 + i] <= 'Z') ? at[1 + i] + 32 : at[1 + i]);
-	low[n] = '\0';
-	if ((d = dom_get(r, low, n)) == NULL)
+	if (buf_set_lower(&r->low, at + 1, n) == -1) {
+		err_set("out of memory");
+		return -1;
+	}
+	if ((d = dom_get(r, r->low.p, n)) == NULL)
 		return -1;
 	j->next = NULL;
 	if (d->tail)

@@ -396,6 +396,7 @@ send_free(struct send *s)
 		}
 		queue_cursor_close(&m->cur);
 		queue_msg_close(&m->qm);
+		buf_free(&m->path);
 		free(m->fails);
 		free(m);
 	}
@@ -416,6 +417,7 @@ send_free(struct send *s)
 	buf_free(&s->me);
 	buf_free(&s->doublebounceto);
 	buf_free(&s->to);
+	buf_free(&s->verp);
 	buf_free(&s->trig_in);
 	if (s->trigger != -1)
 		close(s->trigger);

@@ -47,6 +47,7 @@ struct send_fail {
 
 struct send_msg {
 	char id[QUEUE_ID_LEN + 1];
+	struct buf path;                /* queue/mess/SS/ID, for the delivery requests */
 	struct queue_msg qm;
 	struct queue_cursor cur;
 	bool cursor_done;
@@ -113,6 +114,7 @@ struct send {
 	struct send_chan ch[SEND_NCHAN];
 	unsigned long inflight;         /* both channels */
 	struct buf to;                  /* scratch: a recipient's local address */
+	struct buf verp;                /* scratch: a delivery's envelope sender */
 	/* the rest */
 	int trigger, trigger_keep;
 	struct buf trig_in;

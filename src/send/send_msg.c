@@ -27,11 +27,13 @@ send_msg_activate(struct send *s, const char *id, bool force)
 		return -1;
 	}
 	memcpy(m->id, id, QUEUE_ID_LEN + 1);
-	if (queue_msg_open(&m->qm, s->qdir, id, true) == -1 ||
+	if (queue_path_mess(&m->path, s->qdir, id) == -1 ||
+	    queue_msg_open(&m->qm, s->qdir, id, true) == -1 ||
 	    queue_cursor_open(&m->cur, &m->qm) == -1) {
 		int e = errno;
 
 		queue_msg_close(&m->qm);
+		buf_free(&m->path);
 		free(m);
 		errno = e;
 		return -1;
@@ -88,10 +90,8 @@ static int
 start(struct send *s, struct send_chan *c, struct send_msg *m, const struct queue_rcpt *r,
     const char *to)
 {
-	struct buf sender = BUF_INIT, path = BUF_INIT;
 	struct send_slot *slot;
 	unsigned long num;
-	int rc = -1;
 
 	if (c->nfree == 0)
 		abort();        /* step only starts with a free slot */
@@ -99,15 +99,14 @@ start(struct send *s, struct send_chan *c, struct send_msg *m, const struct queu
 	slot = &c->slots[num];
 	if ((slot->rcpt = strdup(r->addr)) == NULL) {
 		err_set("out of memory");
-		goto out;
+		return -1;
 	}
-	if (verp_encode(&sender, m->qm.sender, m->qm.hdr.sender_len, r->addr, r->addr_len) == -1 ||
-	    queue_path_mess(&path, s->qdir, m->id) == -1 ||
-	    send_lproto_request(&c->out, c->base + num, path.p, m->qm.hdr.body_off, m->qm.hdr.body_len,
-		sender.p, to) == -1) {
+	if (verp_encode(&s->verp, m->qm.sender, m->qm.hdr.sender_len, r->addr, r->addr_len) == -1 ||
+	    send_lproto_request(&c->out, c->base + num, m->path.p, m->qm.hdr.body_off,
+		m->qm.hdr.body_len, s->verp.p, to) == -1) {
 		free(slot->rcpt);
 		slot->rcpt = NULL;
-		goto out;
+		return -1;
 	}
 	c->nfree--;
 	slot->msg = m;
@@ -117,11 +116,7 @@ start(struct send *s, struct send_chan *c, struct send_msg *m, const struct queu
 	c->inflight++;
 	s->inflight++;
 	log_info("starting delivery %lu: msg %s to %s %s", c->base + num, m->id, c->kind, to);
-	rc = 0;
-out:
-	buf_free(&sender);
-	buf_free(&path);
-	return rc;
+	return 0;
 }
 
 /* Advance m's cursor to its next due recipient and start it.
@@ -354,6 +349,7 @@ drop(struct send *s, struct send_msg *m)
 	s->nactive--;
 	queue_cursor_close(&m->cur);
 	queue_msg_close(&m->qm);
+	buf_free(&m->path);
 	free(m->fails);
 	free(m);
 }
@@ -362,7 +358,6 @@ drop(struct send *s, struct send_msg *m)
 static int
 finish(struct send *s, struct send_msg *m, uint64_t now)
 {
-	struct buf path = BUF_INIT;
 	uint32_t when;
 
 	if (commit_msg(s, m) == -1)
@@ -370,16 +365,13 @@ finish(struct send *s, struct send_msg *m, uint64_t now)
 	if (m->failed && send_bounce(s, m, now) == -1)
 		log_warn("msg %s: cannot bounce now: %s", m->id, err_str());
 	if (m->pending_left == 0 && !m->failed) {
-		if (queue_path_mess(&path, s->qdir, m->id) == -1)
-			return -1;
 		/* kept as a spare for a new message, or removed */
-		if (queue_spare_retire(s->qdir, path.p, m->qm.fd) == -1)
+		if (queue_spare_retire(s->qdir, m->path.p, m->qm.fd) == -1)
 			log_warn("msg %s: %s", m->id, err_str());
 		/* its bounce file, if any, went with the bounce (send_bounce);
 		 * herald-clean removes one a crash left behind */
 		strmap_del(&s->known, m->id, QUEUE_ID_LEN);
 		log_info("end msg %s", m->id);
-		buf_free(&path);
 		drop(s, m);
 		return 0;
 	}

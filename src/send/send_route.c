@@ -1,7 +1,6 @@
 /* send_route: local/remote classification (rules in send_route.h). */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,29 +8,13 @@
 #include "err.h"
 #include "send_route.h"
 
-/* Lower-case n bytes of s into b. */
-static int
-lower(struct buf *b, const char *s, size_t n)
-{
-	size_t i;
-
-	buf_reset(b);
-	if (buf_reserve(b, n) == -1)
-		return -1;
-	for (i = 0; i < n; i++)
-		b->p[i] = (char)tolower((unsigned char)s[i]);
-	b->len = n;
-	b->p[n] = '\0';
-	return 0;
-}
-
 int
 send_route_add_local(struct send_route *r, const char *domain)
 {
 	struct buf b = BUF_INIT;
 	int rc;
 
-	rc = lower(&b, domain, strlen(domain)) == -1 ? -1 :
+	rc = buf_set_lower(&b, domain, strlen(domain)) == -1 ? -1 :
 	    strmap_put(&r->locals, b.p, b.len, NULL);
 	if (rc == -1)
 		err_set("out of memory");
@@ -54,7 +37,7 @@ send_route_add_vdom(struct send_route *r, const char *line, const char *where)
 		err_set("%s: the prefix may not contain ':' or '@'", where);
 		return -1;
 	}
-	if (lower(&key, line, (size_t)(colon - line)) == -1 ||
+	if (buf_set_lower(&key, line, (size_t)(colon - line)) == -1 ||
 	    strmap_put(&r->vdoms, key.p, key.len, colon + 1) == -1)
 		err_set("out of memory");
 	else
@@ -63,10 +46,16 @@ send_route_add_vdom(struct send_route *r, const char *line, const char *where)
 	return rc;
 }
 
+static int
+add_vdom(const char *line, const char *where, void *r)
+{
+	return send_route_add_vdom(r, line, where);
+}
+
 int
 send_route_load(struct send_route *r)
 {
-	struct buf list = BUF_INIT, where = BUF_INIT;
+	struct buf list = BUF_INIT;
 	const char *p;
 	size_t n, i;
 	int rc = -1;
@@ -76,22 +65,9 @@ send_route_load(struct send_route *r)
 	for (p = list.p, i = 0; i < n; i++, p += strlen(p) + 1)
 		if (send_route_add_local(r, p) == -1)
 			goto out;
-	if (control_lines_numbered("virtualdomains", &list, &n) == -1)
-		goto out;
-	for (p = list.p, i = 0; i < n; i++) {
-		unsigned long line = strtoul(p, (char **)&p, 10);
-
-		p++;            /* the ':' after the line number */
-		buf_reset(&where);
-		if (buf_printf(&where, "control/virtualdomains:%lu", line) == -1 ||
-		    send_route_add_vdom(r, p, where.p) == -1)
-			goto out;
-		p += strlen(p) + 1;
-	}
-	rc = 0;
+	rc = control_each("virtualdomains", add_vdom, r);
 out:
 	buf_free(&list);
-	buf_free(&where);
 	return rc;
 }
 
@@ -109,7 +85,7 @@ send_route_classify(struct send_route *r, const char *addr, size_t len, struct b
 			at = i - 1;
 			break;
 		}
-	if (at == len || lower(low, addr, len) == -1) {
+	if (at == len || buf_set_lower(low, addr, len) == -1) {
 		kind = SEND_ROUTE_LOCAL;        /* no domain (or no memory: keep it here) */
 		goto local;
 	}

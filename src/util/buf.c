@@ -88,6 +88,19 @@ buf_set(struct buf *b, const void *data, size_t n)
 }
 
 int
+buf_set_lower(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	if (buf_set(b, s, n) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (b->p[i] >= 'A' && b->p[i] <= 'Z')
+			b->p[i] = (char)(b->p[i] + ('a' - 'A'));
+	return 0;
+}
+
+int
 buf_sets(struct buf *b, const char *s)
 {
 	return buf_set(b, s, strlen(s));

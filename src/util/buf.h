@@ -32,6 +32,8 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 int buf_set(struct buf *b, const void *data, size_t n);
 /* Replace the contents with a C string. */
 int buf_sets(struct buf *b, const char *s);
+/* Replace the contents with n bytes of s in ASCII lower case. */
+int buf_set_lower(struct buf *b, const char *s, size_t n);
 /* Empty the buffer, keeping its memory. */
 void buf_reset(struct buf *b);
 /* Drop the first n bytes. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -187,7 +188,32 @@ control_lines(const char *name, struct buf *out, size_t *count)
 }
 
 int
-control_lines_numbered(const char *name, struct buf *out, size_t *count)
+control_each(const char *name, int (*fn)(const char *entry, const char *where, void *arg),
+    void *arg)
 {
-	return lines(name, out, count, true);
+	struct buf list = BUF_INIT, where = BUF_INIT;
+	const char *p;
+	size_t n, i;
+	int r = -1;
+
+	if (lines(name, &list, &n, true) == -1)
+		goto out;
+	for (p = list.p, i = 0; i < n; i++) {
+		unsigned long line = strtoul(p, (char **)&p, 10);
+
+		p++;            /* the ':' after the line number */
+		buf_reset(&where);
+		if (buf_printf(&where, "control/%s:%lu", name, line) == -1) {
+			err_set("out of memory");
+			goto out;
+		}
+		if (fn(p, where.p, arg) == -1)
+			goto out;
+		p += strlen(p) + 1;
+	}
+	r = 0;
+out:
+	buf_free(&list);
+	buf_free(&where);
+	return r;
 }

@@ -20,9 +20,11 @@ int control_ulong(const char *name, unsigned long dflt, unsigned long max, unsig
 /* Read the entries of control/NAME into out, each terminated by a NUL;
  * *count gets their number (0 if the file is missing). */
 int control_lines(const char *name, struct buf *out, size_t *count);
-/* As control_lines, with each entry prefixed by its line number and ':'
- * ("12:example.org:prefix"), for errors that name the line. */
-int control_lines_numbered(const char *name, struct buf *out, size_t *count);
+/* Call fn(entry, where, arg) for each entry of control/NAME in order,
+ * where being "control/NAME:LINE" for the errors fn sets; stops at the
+ * first -1 from fn and returns it. A missing file has no entries. */
+int control_each(const char *name, int (*fn)(const char *entry, const char *where, void *arg),
+    void *arg);
 /* Parse text as control_ulong does; where names the file for errors. */
 int control_parse_ulong(const char *text, const char *where, unsigned long max, unsigned long *out);
 

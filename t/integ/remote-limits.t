@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """remote-limits.t: control/remoterules sets limits per mail exchanger
 name or domain: a rate in messages per minute (the transactions wait for
-it), transactions per connection (new connections after that many), and
-a bad line stops herald-remote with the file and line named."""
+it), transactions per connection (new connections after that many); a
+bad line in remoterules or smtproutes stops herald-remote with the file
+and line named."""
 import os
 import sys
 import time
@@ -55,4 +56,12 @@ with Instance(me="herald.test") as inst, \
         t.ok(b"herald-remote: fatal: control/remoterules:2: unknown setting" in log,
              "a bad line: herald-remote stops, naming the file and line: %r"
              % [l for l in log.splitlines() if b"fatal" in l][:1])
+    inst.control("remoterules", "")
+    inst.control("smtproutes", "one.test:[%s]:99999\n" % ONE)
+    with Daemon(inst) as d:
+        end = time.monotonic() + 10
+        while time.monotonic() < end and b"control/smtproutes" not in d.text():
+            time.sleep(0.05)
+        t.ok(b"herald-remote: fatal: control/smtproutes:1: bad port" in d.text(),
+             "a bad port in smtproutes: herald-remote stops, naming the file and line")
 t.done()
