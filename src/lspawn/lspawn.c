@@ -36,19 +36,23 @@ struct lspawn {
 	size_t njobs;
 	struct buf in;                  /* unparsed request bytes */
 	bool eof;
+	bool stopping;                  /* SIGTERM/SIGINT: start nothing more */
 	struct pollfd *pfd;             /* LSPAWN_MAX + 2 */
 	struct buf res, text, local;    /* scratch */
 };
 
 static int lspawn_sig[2] = { -1, -1 };
+static volatile sig_atomic_t lspawn_got_stop;
 
+/* SIGCHLD, SIGTERM and SIGINT wake the loop through lspawn_sig. */
 static void
-lspawn_sigchld(int sig)
+lspawn_on_signal(int sig)
 {
 	int e = errno;
 	ssize_t n;
 
-	(void)sig;
+	if (sig != SIGCHLD)
+		lspawn_got_stop = 1;
 	n = write(lspawn_sig[1], "", 1);        /* a full pipe already says enough */
 	(void)n;
 	errno = e;
@@ -162,6 +166,9 @@ lspawn_start(struct lspawn *l, const struct lspawn_req *r)
 		err_set("protocol violation: more than %d deliveries in flight", LSPAWN_MAX);
 		return -1;
 	}
+	if (l->stopping)
+		return lspawn_tempfail(l, r->num, 0, "-",
+		    "herald-lspawn was stopped before this delivery started. (#4.3.0)");
 	if (buf_set(&l->local, r->rcpt, (size_t)(at - r->rcpt)) == -1) {
 		err_set("out of memory");
 		return -1;
@@ -266,6 +273,10 @@ lspawn_round(struct lspawn *l)
 	for (k = first; k < n; k++)
 		if (l->pfd[k].revents)
 			lspawn_drain(map[k - first]);
+	if (lspawn_got_stop && !l->stopping) {
+		l->stopping = true;
+		log_info("status: stopping: %zu deliveries in flight finish, none start", l->njobs);
+	}
 	if (l->pfd[0].revents && lspawn_reap(l) == -1)
 		return -1;
 	if (!l->eof && l->pfd[1].revents && lspawn_input(l) == -1)
@@ -283,11 +294,12 @@ lspawn_signals(void)
 		return -1;
 	}
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = lspawn_sigchld;
+	sa.sa_handler = lspawn_on_signal;
 	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGCHLD, &sa, NULL) == -1) {
-		err_sys("cannot catch SIGCHLD");
+	if (sigaction(SIGCHLD, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1) {
+		err_sys("cannot catch signals");
 		return -1;
 	}
 	return 0;
@@ -312,7 +324,7 @@ lspawn_run(const struct lspawn_conf *c)
 	}
 	if (lspawn_sig[0] == -1 && lspawn_signals() == -1)
 		goto out;
-	while (!l.eof || l.njobs > 0)
+	while ((!l.eof && !l.stopping) || l.njobs > 0)
 		if (lspawn_round(&l) == -1)
 			goto out;
 	r = 0;

@@ -69,6 +69,9 @@ lspawn_child_run(const struct lspawn_conf *c, const struct users_pw *pw, const c
 	__fpurge(stdout);
 	prctl(PR_SET_NAME, "herald-local", 0, 0, 0);
 	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);       /* herald-lspawn's handlers are not the delivery's */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
 	if (dup2(out, 1) == -1)
 		_exit(111);
 	if ((fd = open(msg, O_RDONLY | O_NOFOLLOW)) == -1)

@@ -6,7 +6,14 @@
  * answers costs one write. A malformed request is a violated protocol:
  * fatal. When herald-send closes its end, connections finish the
  * transaction in flight and quit, jobs not started are dropped (herald-send
- * is gone: they stay pending in the queue), and the loop ends. */
+ * is gone: they stay pending in the queue), and the loop ends.
+ *
+ * SIGTERM or SIGINT (a stop of the whole process group, or of herald-remote
+ * alone) ends it the same way, except that herald-send is still there: the
+ * recipients not started, and those it still sends, are answered with a
+ * deferral at once, so a stopping herald-send has every result it waits
+ * for as soon as the transactions in flight are over. A second signal ends
+ * herald-remote at once; what was in flight then stays pending. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +21,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -25,6 +33,7 @@
 
 #define SWEEP_MS 5000
 #define READ_MAX 65536
+#define STOP_TEXT "herald-remote was stopped before this delivery started. (#4.3.0)"
 
 static void
 on_out(struct ev_io *w, unsigned events)
@@ -86,6 +95,10 @@ take(struct remote *r, const struct lspawn_req *q)
 	j->rcpt_len = lr;
 	j->num = q->num;
 	r->njobs++;
+	if (r->stopping) {
+		remote_result(r, j, 'Z', STOP_TEXT);
+		return 0;
+	}
 	j->msg = remote_msg_get(r, q->path, q->off, q->len);
 	if (j->msg == NULL) {
 		struct buf text = BUF_INIT;
@@ -99,10 +112,11 @@ take(struct remote *r, const struct lspawn_req *q)
 	return remote_dom_add(r, j);
 }
 
-/* herald-send has gone: jobs not started are forgotten (they stay pending
- * in the queue); transactions in flight finish, then connections quit. */
-static void
-drop_queued(struct remote *r)
+/* Take every job not started out of its domain's queue: answered with a
+ * deferral saying why (text), or, without one, forgotten (herald-send is
+ * gone: they stay pending in the queue). Returns how many there were. */
+static size_t
+clear_queued(struct remote *r, const char *text)
 {
 	size_t i, n = 0;
 
@@ -112,18 +126,62 @@ drop_queued(struct remote *r)
 
 		while (d && (j = d->head) != NULL) {
 			d->head = j->next;
+			n++;
+			if (text) {
+				remote_result(r, j, 'Z', text);
+				continue;
+			}
 			remote_msg_put(r, j->msg);
 			free(j->sender);
 			free(j);
 			r->njobs--;
-			n++;
 		}
 		if (d) {
 			d->tail = NULL;
 			d->njobs = 0;
 		}
 	}
-	log_info("status: herald-send has gone; %zu recipients not started are left to it", n);
+	return n;
+}
+
+static void
+on_signal(struct ev_io *w, unsigned events)
+{
+	struct remote *r = w->arg;
+	struct signalfd_siginfo si;
+	size_t n;
+
+	(void)events;
+	while (read(r->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (r->stopping) {
+			remote_state_flush(r);
+			log_fatal(111, "status: signal %u again: stopping now; the %lu recipients "
+			    "in flight stay pending", si.ssi_signo, r->njobs);
+		}
+		r->stopping = true;
+		n = clear_queued(r, STOP_TEXT);
+		log_info("status: stopping on signal %u: %lu connections finish their "
+		    "transactions, %zu recipients not started are deferred", si.ssi_signo,
+		    r->nconn, n);
+	}
+}
+
+/* Before exiting while herald-send is still there: every result goes out. */
+static void
+flush_results(struct remote *r)
+{
+	ssize_t n;
+
+	fcntl(r->out_fd, F_SETFL, fcntl(r->out_fd, F_GETFL) & ~O_NONBLOCK);
+	while (r->out.len > 0 && !r->out_gone) {
+		if ((n = write(r->out_fd, r->out.p, r->out.len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("cannot write to herald-send: %m");
+			return;
+		}
+		buf_consume(&r->out, (size_t)n);
+	}
 }
 
 static void
@@ -147,7 +205,8 @@ on_in(struct ev_io *w, unsigned events)
 	if (n == 0) {
 		r->in_eof = true;
 		ev_io_del(r->ev, &r->in_io);
-		drop_queued(r);
+		log_info("status: herald-send has gone; %zu recipients not started are left to it",
+		    clear_queued(r, NULL));
 		return;
 	}
 	r->in.len += (size_t)n;
@@ -174,10 +233,21 @@ on_sweep(struct ev_timer *t)
 int
 remote_init(struct remote *r, int in_fd, int out_fd)
 {
+	sigset_t stop;
+
 	memset(r, 0, sizeof *r);
 	r->in_fd = in_fd;
 	r->out_fd = out_fd;
+	r->sig_fd = -1;
 	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &stop, NULL) == -1 ||
+	    (r->sig_fd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		err_sys("cannot set up signals");
+		return -1;
+	}
 	if (remote_conf_load(&r->conf) == -1)
 		return -1;
 	if ((r->ev = ev_new()) == NULL)
@@ -196,7 +266,8 @@ remote_init(struct remote *r, int in_fd, int out_fd)
 		log_warn("no TLS for remote delivery: %s", err_str());
 	fcntl(in_fd, F_SETFL, fcntl(in_fd, F_GETFL) | O_NONBLOCK);
 	fcntl(out_fd, F_SETFL, fcntl(out_fd, F_GETFL) | O_NONBLOCK);
-	if (ev_io_add(r->ev, &r->in_io, in_fd, EV_READ, on_in, r) == -1 ||
+	if (ev_io_add(r->ev, &r->sig_io, r->sig_fd, EV_READ, on_signal, r) == -1 ||
+	    ev_io_add(r->ev, &r->in_io, in_fd, EV_READ, on_in, r) == -1 ||
 	    ev_io_add(r->ev, &r->out_io, out_fd, 0, on_out, r) == -1 ||
 	    ev_timer_at(r->ev, &r->sweep, ev_now(r->ev) + SWEEP_MS, on_sweep, r) == -1)
 		return -1;
@@ -208,16 +279,18 @@ remote_run(struct remote *r)
 {
 	log_info("status: started: concurrencyremote %lu, concurrencyhost %lu",
 	    r->conf.concurrency, r->conf.per_host);
-	while (!r->in_eof || r->nconn > 0) {
+	while (!remote_ending(r) || r->nconn > 0) {
 		if (ev_run_once(r->ev, -1) == -1) {
 			log_warn("%s", err_str());
 			return 111;
 		}
 		if (r->out.len > 0)
 			on_out(&r->out_io, EV_WRITE);
-		if (r->in_eof && r->nconn > 0)
-			remote_conn_end_unused(r);      /* herald-send is gone */
+		if (remote_ending(r) && r->nconn > 0)
+			remote_conn_end_unused(r);      /* herald-send is gone, or stop */
 	}
+	if (!r->in_eof)
+		flush_results(r);
 	remote_state_flush(r);
 	log_info("status: stopped");
 	return 0;
@@ -271,4 +344,6 @@ remote_free(struct remote *r)
 	buf_free(&r->out);
 	buf_free(&r->text);
 	buf_free(&r->low);
+	if (r->sig_fd != -1)
+		close(r->sig_fd);
 }

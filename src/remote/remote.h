@@ -175,6 +175,9 @@ struct remote {
 	struct ev_io in_io, out_io;
 	bool in_eof;                    /* herald-send has gone */
 	bool out_gone;                  /* and results cannot reach it any more */
+	bool stopping;                  /* SIGTERM/SIGINT: finish what is in flight, then exit */
+	int sig_fd;                     /* signalfd for SIGTERM and SIGINT */
+	struct ev_io sig_io;
 	struct buf in, out;
 	struct buf text;                /* scratch: a result's text */
 	struct buf low;                 /* scratch: a recipient's domain in lower case */
@@ -206,6 +209,12 @@ void remote_conf_limits(const struct remote_conf *c, const char *domain, const c
 enum smtpc_tls remote_conf_tls(const struct remote_conf *c, const char *domain, bool *verify);
 
 /* remote.c */
+/* No new transactions: herald-send has gone, or a signal asked to stop. */
+static inline bool
+remote_ending(const struct remote *r)
+{
+	return r->in_eof || r->stopping;
+}
 /* Set up on the descriptors from herald-send. */
 int remote_init(struct remote *r, int in_fd, int out_fd);
 /* Run until herald-send is gone and nothing is left; returns the exit code. */

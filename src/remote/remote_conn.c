@@ -250,7 +250,7 @@ next_txn(struct remote_conn *c)
 	struct remote_msg *m;
 	size_t i, n;
 
-	if (c->txns >= c->host->lim.txns || c->r->in_eof)
+	if (c->txns >= c->host->lim.txns || remote_ending(c->r))
 		return quit(c);
 	if ((d = next_dom(c)) == NULL) {
 		if (c->r->ngwait > 0) {

@@ -368,7 +368,7 @@ remote_dom_kick(struct remote *r, struct remote_dom *d)
 	struct remote_host *first_up = NULL, *last_down = NULL;
 	size_t i;
 
-	if (d->kicking || d->njobs == 0 || r->in_eof)
+	if (d->kicking || d->njobs == 0 || remote_ending(r))
 		return;
 	d->kicking = true;
 	if (d->nhosts == 0 || now >= d->hosts_until) {

@@ -351,9 +351,16 @@ send_run(struct send *s)
 		for (c = 0; c < SEND_NCHAN; c++) {
 			if (pfd[2 + 2 * c].revents && read_results(s, &s->ch[c], now, &eof) == -1)
 				goto fatal;
-			if (eof) {
+			if (eof && (!s->stopping || s->ch[c].inflight > 0)) {
 				err_set("%s went away", s->ch[c].name);
 				goto fatal;
+			}
+			if (eof) {
+				/* stopped by the same signal, with nothing of ours left */
+				log_info("status: %s has stopped too", s->ch[c].name);
+				close(s->ch[c].res);
+				s->ch[c].res = -1;
+				eof = false;
 			}
 		}
 		if (send_msg_commit(s) == -1 || send_msg_reap(s, now) == -1)
