@@ -19,7 +19,10 @@
  * or breaks the session is down for a growing time (control/backoffremote
  * doubled per failure, at most an hour); its domains' jobs go to the next
  * mail exchanger, and when every one is down they are deferred at once
- * without a connection attempt.
+ * without a connection attempt. Under the opportunistic TLS policy a host
+ * whose TLS handshake fails is not down: it is used in plain text (no
+ * STARTTLS) for REMOTE_NOTLS_SECS, and the domain's jobs go to a new
+ * connection at once.
  *
  * Invariants: every job is in exactly one place (a domain's queue, a
  * connection's transaction) until its result is written; a domain's
@@ -46,6 +49,7 @@
 #define REMOTE_BODY_CACHE (1024 * 1024) /* bodies up to this size are kept encoded */
 #define REMOTE_BACKOFF_MAX 3600         /* seconds a host stays down at most */
 #define REMOTE_PROBE_MS 5000            /* a new host's first session gets this long to be ready */
+#define REMOTE_NOTLS_SECS 3600          /* seconds a host whose TLS failed gets no STARTTLS */
 
 /* A message file, open while jobs use it. */
 struct remote_msg {
@@ -83,7 +87,7 @@ struct remote_limits {
  * session with it got ready for mail; until then one connection (the
  * probe) finds out, and if it is not ready within REMOTE_PROBE_MS the host
  * is slow: its waiting recipients are deferred at once, like those of a
- * host that is down, while the probe goes on (up to timeoutremote). So a
+ * host that is down, while the probe goes on (up to its time-outs). So a
  * tarpit costs its own recipients a retry, and everyone else nothing. */
 struct remote_host {
 	struct remote *r;
@@ -94,6 +98,7 @@ struct remote_host {
 	unsigned nconn;                 /* connections open or opening */
 	struct remote_conn *idle;       /* idle connections */
 	int64_t down_until;             /* ms; 0: up */
+	int64_t notls_until;            /* ms: no STARTTLS (opportunistic) before this */
 	unsigned fails;                 /* failures in a row */
 	struct buf why;                 /* the last failure, ending in "(#X.Y.Z)" */
 	bool proven, slow;
@@ -140,6 +145,7 @@ struct remote_conn {
 	size_t capaddrs;
 	struct remote_msg *body;        /* a streamed body being sent */
 	uint64_t body_pos;
+	uint64_t out_mark;              /* bytes sent when the deadline was set */
 	struct smtpc_body enc;
 	struct buf chunk;
 	unsigned txns;
@@ -155,7 +161,9 @@ struct remote_conf {
 	unsigned long concurrency;      /* connections in all */
 	unsigned long per_host;         /* connections per host */
 	unsigned long timeout_connect;  /* seconds */
-	unsigned long timeout_remote;   /* seconds per reply */
+	unsigned long timeout_greeting; /* seconds for the greeting */
+	unsigned long timeout_remote;   /* seconds per reply, TLS handshake, stalled body */
+	unsigned long timeout_data;     /* seconds for the reply to the final dot */
 	unsigned long backoff;          /* seconds a failed host is down at first */
 	unsigned long port;             /* port of mail exchangers */
 	struct strmap routes;           /* domain or .suffix or "" -> "relay:port" */

@@ -3,7 +3,10 @@
  *   concurrencyremote     connections in all (default 100)
  *   concurrencyhost       connections to one mail exchanger address (default 20)
  *   timeoutconnect        seconds to connect (default 60)
- *   timeoutremote         seconds for each reply (default 1200)
+ *   timeoutgreeting       seconds for the server's greeting (default 300)
+ *   timeoutremote         seconds for each other reply, the TLS handshake and
+ *                         each step of sending the message (default 300)
+ *   timeoutremotedata     seconds for the reply to the final dot (default 600)
  *   backoffremote         seconds a failed host is first left alone (default 60)
  *   remoteport            port of mail exchangers (default 25)
  *   smtproutes            "domain:relay:port", ".suffix:relay", ":relay"; relay
@@ -192,14 +195,18 @@ remote_conf_load(struct remote_conf *c)
 	if (control_ulong("concurrencyremote", 100, 20000, &c->concurrency) == -1 ||
 	    control_ulong("concurrencyhost", 20, 20000, &c->per_host) == -1 ||
 	    control_ulong("timeoutconnect", 60, 86400, &c->timeout_connect) == -1 ||
-	    control_ulong("timeoutremote", 1200, 86400, &c->timeout_remote) == -1 ||
+	    control_ulong("timeoutgreeting", 300, 86400, &c->timeout_greeting) == -1 ||
+	    control_ulong("timeoutremote", 300, 86400, &c->timeout_remote) == -1 ||
+	    control_ulong("timeoutremotedata", 600, 86400, &c->timeout_data) == -1 ||
 	    control_ulong("backoffremote", 60, REMOTE_BACKOFF_MAX, &c->backoff) == -1 ||
 	    control_ulong("remoteport", 25, 65535, &c->port) == -1)
 		goto fail;
 	if (c->concurrency == 0 || c->per_host == 0 || c->timeout_connect == 0 ||
-	    c->timeout_remote == 0 || c->port == 0 || c->backoff == 0) {
+	    c->timeout_greeting == 0 || c->timeout_remote == 0 || c->timeout_data == 0 ||
+	    c->port == 0 || c->backoff == 0) {
 		err_set("control/concurrencyremote, concurrencyhost, timeoutconnect, "
-		    "timeoutremote, backoffremote and remoteport must not be 0");
+		    "timeoutgreeting, timeoutremote, timeoutremotedata, backoffremote and "
+		    "remoteport must not be 0");
 		goto fail;
 	}
 	for (size_t i = 0; i < c->me.len; i++)

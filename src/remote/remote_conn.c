@@ -6,7 +6,19 @@
  * never by recursion, so a run of transactions decided without a reply
  * (all recipients over the server's SIZE) cannot grow the stack. After
  * every callback the machine's output is handed to the connection and the
- * deadline is set for what the machine now waits for. */
+ * deadline is set for what the machine now waits for: timeoutgreeting for
+ * the greeting, timeoutremotedata for the reply to the final dot once the
+ * whole message is out, timeoutremote for everything else (each reply,
+ * the TLS handshake, and the message while it goes out: a deadline that
+ * passes while bytes of it still moved is set anew, so only a stalled
+ * write times out).
+ *
+ * Under the opportunistic TLS policy a TLS handshake that fails (or a
+ * connection that breaks or times out during it) does not fail the host:
+ * the host is used without STARTTLS for REMOTE_NOTLS_SECS, the connection
+ * closes, and its domain is kicked, which opens a new one in plain text.
+ * Such a connection keeps the policy it was opened under (it only leaves
+ * STARTTLS out), so it carries opportunistic domains only, as before. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -321,8 +333,7 @@ pump(struct remote_conn *c)
 		n = fsio_pread_full(m->fd, in, want, (off_t)(m->off + c->body_pos));
 		if (n <= 0) {
 			log_warn("%s: cannot read the message: %m", m->path);
-			conn_deadline(c->c, ev_now(c->r->ev));  /* fail the session soon */
-			c->body_pos = m->len + 1;
+			c->body_pos = m->len + 1;       /* settle() fails the session soon */
 			return;
 		}
 		buf_reset(&c->chunk);
@@ -360,6 +371,23 @@ send_body(struct remote_conn *c)
 	pump(c);
 }
 
+/* The TLS handshake failed (why, e.g. "TLS handshake failed: ..."): under the
+ * opportunistic policy the host is used in plain text for a while, and
+ * true says the caller is to close c (its domain then gets a new
+ * connection without STARTTLS); false: fail the session as usual. */
+static bool
+tls_fallback(struct remote_conn *c, const char *why)
+{
+	struct remote_host *h = c->host;
+
+	if (c->tls != SMTPC_TLS_OPPORTUNISTIC || smtpc_waiting(&c->sm) != SMTPC_WAIT_TLS)
+		return false;
+	h->notls_until = ev_now(c->r->ev) + (int64_t)REMOTE_NOTLS_SECS * 1000;
+	log_info("host %s (%s): TLS failed, plain text for %d s: %s", h->key, h->name,
+	    REMOTE_NOTLS_SECS, why);
+	return true;
+}
+
 /* The session failed: answer or requeue, mark the host, quit or close. */
 static enum smtpc_event
 failed(struct remote_conn *c)
@@ -384,8 +412,11 @@ step(struct remote_conn *c, enum smtpc_event ev)
 	case SMTPC_EV_STARTTLS:
 		conn_consume(c->c, conn_avail(c->c));
 		if (conn_starttls(c->c, c->r->tls_ctx, c->name,
-		    c->verify ? CONN_TLS_VERIFY : CONN_TLS_ANY) == -1)
+		    c->verify ? CONN_TLS_VERIFY : CONN_TLS_ANY) == -1) {
+			if (tls_fallback(c, err_str()))
+				return SMTPC_EV_CLOSED;
 			return smtpc_tls_done(&c->sm, false);
+		}
 		return SMTPC_EV_NONE;
 	case SMTPC_EV_SEND_BODY:
 		send_body(c);
@@ -400,21 +431,49 @@ step(struct remote_conn *c, enum smtpc_event ev)
 	}
 }
 
+/* Whether the message is going out (some of it still queued). */
+static bool
+sending(const struct remote_conn *c)
+{
+	enum smtpc_wait w = smtpc_waiting(&c->sm);
+
+	return (w == SMTPC_WAIT_BODY || w == SMTPC_WAIT_DOT) && conn_pending(c->c) > 0;
+}
+
+/* How long to wait, in ms, for what the machine waits for now. */
+static int64_t
+wait_ms(const struct remote_conn *c)
+{
+	const struct remote_conf *cf = &c->r->conf;
+
+	if (c->idle)
+		return REMOTE_IDLE_MS;
+	if (c->body && c->body_pos > c->body->len)
+		return 0;               /* the message could not be read: end it */
+	switch (smtpc_waiting(&c->sm)) {
+	case SMTPC_WAIT_GREETING:
+		return (int64_t)cf->timeout_greeting * 1000;
+	case SMTPC_WAIT_DOT:
+		if (conn_pending(c->c) == 0)
+			return (int64_t)cf->timeout_data * 1000;
+		return (int64_t)cf->timeout_remote * 1000;
+	default:
+		return (int64_t)cf->timeout_remote * 1000;
+	}
+}
+
 /* Hand the machine's output to the connection and set the deadline. */
 static void
 settle(struct remote_conn *c)
 {
 	struct buf *o = smtpc_output(&c->sm);
-	int64_t now = ev_now(c->r->ev);
 
 	if (o->len) {
 		conn_put(c->c, o->p, o->len);
 		buf_reset(o);
 	}
-	if (c->idle)
-		conn_deadline(c->c, now + REMOTE_IDLE_MS);
-	else
-		conn_deadline(c->c, now + (int64_t)c->r->conf.timeout_remote * 1000);
+	c->out_mark = conn_bytes_out(c->c);
+	conn_deadline(c->c, ev_now(c->r->ev) + wait_ms(c));
 }
 
 /* Run events to the end; false if c was closed. */
@@ -484,8 +543,9 @@ on_conn(struct conn *cn, enum conn_event e, void *arg)
 	switch (e) {
 	case CONN_CONNECTED:
 		tls = c->tls;
-		if (c->r->tls_ctx == NULL && tls == SMTPC_TLS_OPPORTUNISTIC)
-			tls = SMTPC_TLS_NONE;
+		if (tls == SMTPC_TLS_OPPORTUNISTIC &&
+		    (c->r->tls_ctx == NULL || h->notls_until > ev_now(c->r->ev)))
+			tls = SMTPC_TLS_NONE;   /* no TLS at hand, or it failed with h lately */
 		buf_printf(&peer, "%s[%s]", c->name, h->key);
 		if (smtpc_init(&c->sm, c->r->conf.me.p, peer.p ? peer.p : h->key, tls) == -1) {
 			buf_free(&peer);
@@ -513,7 +573,8 @@ on_conn(struct conn *cn, enum conn_event e, void *arg)
 		if (c->body) {
 			pump(c);
 			settle(c);      /* the body is moving: a new deadline */
-		}
+		} else if (!c->idle && !c->quitting && smtpc_waiting(&c->sm) == SMTPC_WAIT_DOT)
+			settle(c);      /* the whole message is out: the final reply's time */
 		return;
 	case CONN_TIMEOUT:
 		if (c->idle) {
@@ -524,10 +585,24 @@ on_conn(struct conn *cn, enum conn_event e, void *arg)
 			close_conn(c);
 			return;
 		}
-		run(c, smtpc_lost(&c->sm, "timed out"));
+		if (sending(c) && conn_bytes_out(c->c) != c->out_mark &&
+		    !(c->body && c->body_pos > c->body->len)) {
+			settle(c);      /* slow, but the message moved: not stalled */
+			return;
+		}
+		if (tls_fallback(c, "TLS handshake: timed out")) {
+			close_conn(c);
+			return;
+		}
+		run(c, smtpc_lost(&c->sm, smtpc_waiting(&c->sm) == SMTPC_WAIT_DOT &&
+		    conn_pending(c->c) > 0 ? "timed out sending the message" : "timed out"));
 		return;
 	case CONN_EOF:
 		if (c->idle) {          /* the server ended an idle session: fine */
+			close_conn(c);
+			return;
+		}
+		if (tls_fallback(c, "TLS handshake: connection closed")) {
 			close_conn(c);
 			return;
 		}
@@ -535,6 +610,10 @@ on_conn(struct conn *cn, enum conn_event e, void *arg)
 		return;
 	case CONN_ERROR:
 		if (c->quitting || c->idle) {
+			close_conn(c);
+			return;
+		}
+		if (tls_fallback(c, conn_error(c->c))) {
 			close_conn(c);
 			return;
 		}

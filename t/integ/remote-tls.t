@@ -4,8 +4,11 @@
 default (used when offered, the clear otherwise), control/tlsremote
 "required", "verify" (a self-signed certificate refused unless
 control/tlsremoteca trusts it, and then only for the name it was made
-for) and "none", and a server whose answer to STARTTLS carries a second,
-injected reply that must not be taken for one after the handshake."""
+for) and "none", a server whose answer to STARTTLS carries a second,
+injected reply that must not be taken for one after the handshake, and a
+server that accepts STARTTLS and then sends garbage instead of a TLS
+handshake: opportunistic TLS goes on in plain text on a new connection
+(the host not marked down), "required" defers."""
 import os
 import re
 import sys
@@ -24,7 +27,7 @@ t = Tap()
 DOM = "herald.test"
 
 # a domain CASE.test per case, its one MX mx.CASE.test at A[CASE]
-CASES = ["opp", "clear", "req", "reqok", "vbad", "vok", "vname", "none", "inj"]
+CASES = ["opp", "clear", "req", "reqok", "vbad", "vok", "vname", "none", "inj", "brk", "brkreq"]
 A = {c: "127.0.0.%d" % n for n, c in enumerate(CASES, start=40)}
 
 
@@ -135,6 +138,41 @@ def run(inst, d, srv):
     t.is_(v[:4], ["EHLO", "STARTTLS", "EHLO", "MAIL"],
           "injection: EHLO is sent again after the handshake: %r" % v)
 
+    # opportunistic, the handshake fails (garbage after "220" to STARTTLS):
+    # delivered at once on a new connection in plain text, the host not down
+    x = delivered(d, srv["brk"], rc["brk"], "broken TLS, opportunistic")
+    t.ok(x is not None and not x.tls, "broken TLS, opportunistic: the message came in plain text")
+    ss = srv["brk"].sessions
+    t.ok(len(ss) >= 2 and "STARTTLS" in [c.upper() for c in ss[0].commands],
+         "broken TLS, opportunistic: the first session sent STARTTLS: %r"
+         % ([s.commands for s in ss],))
+    t.ok(len(ss) >= 2 and ss[1].commands and
+         "STARTTLS" not in [c.split(" ")[0].upper() for c in ss[1].commands],
+         "broken TLS, opportunistic: the second session sent no STARTTLS: %r"
+         % (ss[1].commands if len(ss) >= 2 else None,))
+    t.is_(outcome(log, rc["brk"])[0], "success",
+          "broken TLS, opportunistic: the only result is the success (no deferral first)")
+    t.is_(len([r for r, _, _, _ in outcomes(log) if r == rc["brk"]]), 1,
+          "broken TLS, opportunistic: one result for the recipient")
+    brk = re.escape(A["brk"].encode())
+    fb = re.findall(rb"herald-remote: host " + brk + rb":\d+ \(mx\.brk\.test\): TLS failed, "
+                    rb"plain text for 3600 s: (TLS handshake.*)", log)
+    t.is_(len(fb), 1, "broken TLS, opportunistic: one log line names the host and the TLS "
+          "error: %r" % fb)
+    t.ok(not re.search(rb"herald-remote: host " + brk + rb":\d+ .*down for", log),
+         "broken TLS, opportunistic: the host is not marked down")
+
+    # required, the handshake fails: deferral 4.7.x, nothing delivered
+    kind, text = outcome(log, rc["brkreq"])
+    t.is_(kind, "deferral", "broken TLS, required: a deferral")
+    t.ok(text and re.search(r"\(#4\.7\.\d+\)$", text), "broken TLS, required: a 4.7.x text: %s"
+         % text)
+    t.is_(srv["brkreq"].txns(complete=False), [], "broken TLS, required: no transaction")
+    t.is_(st.get(rc["brkreq"]), "pending", "broken TLS, required: the recipient stays pending")
+    t.ok(re.search(rb"herald-remote: host " + re.escape(A["brkreq"].encode()) +
+                   rb":\d+ \(mx\.brkreq\.test\): down for \d+ s: TLS handshake", log),
+         "broken TLS, required: the host is marked down")
+
 
 def main():
     port = common_port(list(A.values()))
@@ -149,17 +187,20 @@ def main():
             try:
                 tls = {"opp": certs["opp"], "reqok": certs["opp"], "vbad": certs["vbad"],
                        "vok": certs["vok"], "vname": certs["vok"], "none": certs["opp"],
-                       "inj": certs["opp"]}
+                       "inj": certs["opp"], "brk": certs["opp"], "brkreq": certs["opp"]}
                 for c in CASES:
                     kw = {}
                     if c == "inj":
                         kw = dict(starttls_reply=b"220 2.0.0 go ahead\r\n250 injected\r\n",
                                   pipelining=False, early_check=0.3)
+                    elif c in ("brk", "brkreq"):
+                        kw = dict(starttls_break=b"this is not TLS\r\n" * 8)
                     servers[c] = SmtpServer(A[c], port, name="mx.%s.test" % c, cert=tls.get(c),
                                             **kw)
                 remote_setup(inst, port, dns, tlsremote="req.test:required\nreqok.test:required\n"
                              "vbad.test:verify\nvok.test:verify\nvname.test:verify\n"
-                             "none.test:none\n", tlsremoteca=certs["vok"][0] + "\n",
+                             "none.test:none\nbrkreq.test:required\n",
+                             tlsremoteca=certs["vok"][0] + "\n",
                              timeoutremote="5\n")
                 with Daemon(inst) as d:
                     try:

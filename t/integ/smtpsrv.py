@@ -20,6 +20,10 @@ Options (keyword arguments):
   extensions      more EHLO keywords (default 8BITMIME, SIZE, ENHANCEDSTATUSCODES)
   cert            (certificate, key) files: offer STARTTLS with them
   starttls_reply  the bytes sent in answer to STARTTLS (default a 220 line)
+  starttls_break  bytes sent instead of a TLS handshake after starttls_reply
+                  (once the client has sent something, or after 2 s), after
+                  which the connection is closed; b"" closes at once
+                  (default None: a real handshake)
   mail_reply      the reply to every MAIL FROM (default 250)
   rcpt_replies    {address (any case): reply} for RCPT TO; others get 250
   data_reply      the reply to DATA (default 354)
@@ -150,7 +154,7 @@ class SmtpServer:
                  pipelining=True, extensions=DEFAULT_EXTENSIONS, cert=None,
                  starttls_reply=b"220 2.0.0 Ready to start TLS\r\n", mail_reply=None,
                  rcpt_replies=None, data_reply=None, dot_reply=None, fail_after=None,
-                 tarpit=0.0, tarpit_on=None, early_check=0.0):
+                 tarpit=0.0, tarpit_on=None, early_check=0.0, starttls_break=None):
         self.host, self.port, self.name = host, port, name
         self.greeting = greeting or "220 %s ESMTP scripted" % name
         self.greeting_delay = greeting_delay
@@ -158,6 +162,7 @@ class SmtpServer:
         self.extensions = list(extensions)
         self.cert = cert
         self.starttls_reply = starttls_reply
+        self.starttls_break = starttls_break
         self.mail_reply = mail_reply
         self.rcpt_replies = {k.lower(): v for k, v in (rcpt_replies or {}).items()}
         self.data_reply = data_reply
@@ -327,6 +332,11 @@ class SmtpServer:
                 self._slow(verb)
                 conn.send(self.starttls_reply)
                 conn.drop_buffer()      # nothing sent in the clear counts after TLS
+                if self.starttls_break is not None:
+                    if self.starttls_break:
+                        conn.readable(2.0)      # the client's first handshake bytes
+                        conn.send(self.starttls_break)
+                    return
                 conn.starttls(self.ctx, s)
                 s.tls = True
                 s.ehlo = None
