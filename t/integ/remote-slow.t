@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """remote-slow.t: a mail exchanger that accepts connections and says
-nothing (a tarpit) costs only its own recipients. With timeoutremote 30,
+nothing (a tarpit) costs only its own recipients. With timeoutgreeting 30,
 the first connection to the new host is its probe; when it is not ready
 within 5 seconds the host is slow, its recipients are deferred at once
 (no more connections), and a healthy host's recipients of the same
@@ -25,7 +25,7 @@ with Instance(me="herald.test") as inst, \
         SmtpServer(TARPIT, port, name="mx.tarpit.test", greeting_delay=60.0) as tarpit, \
         SmtpServer(HEALTHY, port, name="mx.fine.test") as fine:
     remote_setup(inst, port, routes="tarpit.test:[%s]\nfine.test:[%s]\n" % (TARPIT, HEALTHY),
-                 timeoutremote="30\n", concurrencyhost="20\n")
+                 timeoutgreeting="30\n", timeoutremote="30\n", concurrencyhost="20\n")
     rcpts = ["t%d@tarpit.test" % i for i in range(5)] + ["f%d@fine.test" % i for i in range(5)]
     code, err = inst.queue(b"Subject: slow\n\nx\n", b"s@herald.test", [r.encode() for r in rcpts])
     t.is_(code, 0, "one message to a tarpit domain and a healthy one queued")
@@ -33,7 +33,7 @@ with Instance(me="herald.test") as inst, \
         t0 = time.monotonic()
         ok = results_for(d, rcpts, 20)
         took = time.monotonic() - t0
-        t.ok(ok, "every recipient has a result within 20 s (timeoutremote is 30)")
+        t.ok(ok, "every recipient has a result within 20 s (timeoutgreeting is 30)")
         log = d.text()
         t.ok(all(outcome(log, r)[0] == "success" for r in rcpts if "fine" in r),
              "the healthy domain's recipients are delivered")
