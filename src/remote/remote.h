@@ -11,7 +11,9 @@
  * A connection serves one domain at a time: it takes the domain's jobs in
  * order, a transaction at a time (recipients of the same message with the
  * same envelope sender share a transaction, up to REMOTE_TXN_RCPTS; with
- * VERP every recipient has its own sender and so its own transaction).
+ * VERP every recipient has its own sender and so its own transaction;
+ * recipients of messages sent at the same time, interleaved in the queue,
+ * are still gathered per message).
  * When its domain has nothing left it turns to a domain waiting for its
  * host, else it stays idle for REMOTE_IDLE_MS for new jobs, then quits.
  *
@@ -44,6 +46,7 @@
 #include "strmap.h"
 
 #define REMOTE_TXN_RCPTS 100            /* recipients in one transaction */
+#define REMOTE_TAKE_SKIP 256            /* jobs of other messages passed over to fill one */
 #define REMOTE_CONN_TXNS 1000           /* transactions on one connection (default) */
 #define REMOTE_IDLE_MS 5000             /* an idle connection waits this long */
 #define REMOTE_BODY_CACHE (1024 * 1024) /* bodies up to this size are kept encoded */
@@ -266,7 +269,10 @@ bool remote_host_take(struct remote *r, struct remote_host *h);
 struct remote_dom *remote_dom_global_take(struct remote *r, struct remote_conn *c);
 /* Take the first domain waiting for h off its list (NULL: none). */
 struct remote_dom *remote_host_next_waiting(struct remote_host *h);
-/* Take the next transaction's jobs of d into c (same message and sender). */
+/* Take the next transaction's jobs of d into c: the first job and those of
+ * the same message and sender behind it, passing over up to
+ * REMOTE_TAKE_SKIP jobs of other messages (they keep their order) and
+ * stopping at one of the same message with another sender (VERP). */
 size_t remote_dom_take(struct remote_dom *d, struct remote_conn *c);
 
 /* The host for address sa and port (made on first use, named name). */

@@ -436,19 +436,26 @@ remote_dom_maybe_free(struct remote *r, struct remote_dom *d)
 size_t
 remote_dom_take(struct remote_dom *d, struct remote_conn *c)
 {
-	struct remote_job *j = d->head, *first = j;
+	struct remote_job *first = d->head, **link = &d->head, *j, *kept = NULL;
+	size_t skipped = 0;
 
 	c->ntxn = 0;
-	while (j && c->ntxn < REMOTE_TXN_RCPTS && c->ntxn < c->captxn && j->msg == first->msg &&
-	    j->sender_len == first->sender_len &&
-	    memcmp(j->sender, first->sender, j->sender_len) == 0) {
-		c->txn[c->ntxn++] = j;
-		d->head = j->next;
-		d->njobs--;
-		j = j->next;
+	while ((j = *link) != NULL && c->ntxn < REMOTE_TXN_RCPTS && c->ntxn < c->captxn) {
+		if (j->msg == first->msg && j->sender_len == first->sender_len &&
+		    memcmp(j->sender, first->sender, j->sender_len) == 0) {
+			c->txn[c->ntxn++] = j;
+			*link = j->next;
+			d->njobs--;
+			continue;
+		}
+		/* the same message with another sender (VERP): its own transaction */
+		if (j->msg == first->msg || ++skipped > REMOTE_TAKE_SKIP)
+			break;
+		kept = j;
+		link = &j->next;
 	}
-	if (d->head == NULL)
-		d->tail = NULL;
+	if (*link == NULL)
+		d->tail = kept;
 	return c->ntxn;
 }
 
