@@ -390,23 +390,8 @@ send_free(struct send *s)
 	unsigned long i;
 	int c;
 
-	while (s->ring) {
-		struct send_msg *m = s->ring;
-
-		s->ring = m->next == m ? NULL : m->next;
-		if (s->ring) {
-			struct send_msg *p = s->ring;
-
-			while (p->next != m)
-				p = p->next;
-			p->next = m->next;
-		}
-		queue_cursor_close(&m->cur);
-		queue_msg_close(&m->qm);
-		buf_free(&m->path);
-		free(m->fails);
-		free(m);
-	}
+	while (s->ring)
+		send_msg_drop(s, s->ring);
 	for (c = 0; c < SEND_NCHAN; c++) {
 		struct send_chan *ch = &s->ch[c];
 

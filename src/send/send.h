@@ -147,6 +147,8 @@ int send_msg_result(struct send *s, struct send_chan *c, unsigned long num, char
 int send_msg_commit(struct send *s);
 /* Finish the passes that are over: bounce, remove or put back to wait. */
 int send_msg_reap(struct send *s, uint64_t now);
+/* Unlink m from the ring of active messages and free it. */
+void send_msg_drop(struct send *s, struct send_msg *m);
 
 /* send_wait.c: the heap of waiting messages */
 /* Queue id for a pass at when; force: that pass ignores next_try. */

@@ -331,9 +331,8 @@ send_msg_commit(struct send *s)
 	return 0;
 }
 
-/* Unlink m from the ring and free it. */
-static void
-drop(struct send *s, struct send_msg *m)
+void
+send_msg_drop(struct send *s, struct send_msg *m)
 {
 	struct send_msg *p = s->ring;
 
@@ -372,7 +371,7 @@ finish(struct send *s, struct send_msg *m, uint64_t now)
 		 * herald-clean removes one a crash left behind */
 		strmap_del(&s->known, m->id, QUEUE_ID_LEN);
 		log_info("end msg %s", m->id);
-		drop(s, m);
+		send_msg_drop(s, m);
 		return 0;
 	}
 	if (m->remote_left)
@@ -385,7 +384,7 @@ finish(struct send *s, struct send_msg *m, uint64_t now)
 		when = (uint32_t)now;
 	if (send_wait_push(s, m->id, when, m->again) == -1)
 		return -1;
-	drop(s, m);
+	send_msg_drop(s, m);
 	return 0;
 }
 
