@@ -53,6 +53,18 @@ queue_file_pad(uint64_t n)
 	return (n + 7) & ~(uint64_t)7;
 }
 
+uint64_t
+queue_hash(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n--) {
+		h ^= *c++;
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
 void
 queue_hdr_encode(const struct queue_hdr *h, unsigned char *out)
 {
@@ -66,6 +78,8 @@ queue_hdr_encode(const struct queue_hdr *h, unsigned char *out)
 	put64(out + 48, h->rcpt_off);
 	put64(out + 56, h->rcpt_count);
 	put64(out + 64, h->rcpt_len);
+	memcpy(out + 72, h->id, strnlen(h->id, QUEUE_ID_LEN));
+	put64(out + 96, h->hash);
 }
 
 int
@@ -83,6 +97,9 @@ queue_hdr_decode(const unsigned char *in, uint64_t file_size, struct queue_hdr *
 	h->rcpt_off = get64(in + 48);
 	h->rcpt_count = get64(in + 56);
 	h->rcpt_len = get64(in + 64);
+	memset(h->id, 0, sizeof h->id);
+	memcpy(h->id, in + 72, QUEUE_ID_LEN);
+	h->hash = get64(in + 96);
 	if (h->body_off != QUEUE_HDR_SIZE ||
 	    h->body_len > file_size ||
 	    h->sender_off != queue_file_pad(h->body_off + h->body_len) ||

@@ -8,7 +8,12 @@
  *    16   8  body_off   24  8 body_len      the message, LF line ends
  *    32   8  sender_off 40  8 sender_len    envelope sender, NUL-terminated
  *    48   8  rcpt_off   56  8 rcpt_count    64  8 rcpt_len
- *    72  56  reserved, zero
+ *    72  24  id: the message id (its file name), NUL-padded; all NULs in
+ *               files written before the id was kept ("unsealed")
+ *    96   8  hash: 64-bit FNV-1a of every byte after the header as the
+ *               writer wrote it (each record with its first state word,
+ *               pending, tries 0, next_try 0)
+ *   104  24  reserved, zero
  *   body, sender: each padded with NULs to a multiple of 8 bytes
  *   recipient records, sorted by domain (case-insensitive), injection order
  *   within a domain; each record, padded to a multiple of 8 bytes:
@@ -30,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "queue_id.h"
+
 #define QUEUE_MAGIC "HERALDQ1"
 #define QUEUE_HDR_SIZE 128
 /* Longest envelope address accepted (qmail-queue's limit: 1002 bytes). */
@@ -45,6 +52,8 @@ enum queue_rcpt_state {
 };
 
 struct queue_hdr {
+	char id[QUEUE_ID_LEN + 2];      /* "" when unsealed; NUL-padded */
+	uint64_t hash;
 	uint64_t created;
 	uint64_t body_off, body_len;
 	uint64_t sender_off, sender_len;
@@ -64,6 +73,10 @@ struct queue_rcpt {
 	const char *addr;               /* NUL-terminated, valid until the next read */
 };
 
+#define QUEUE_HASH_INIT UINT64_C(0xcbf29ce484222325)
+
+/* Continue the FNV-1a hash h over n bytes at p. */
+uint64_t queue_hash(uint64_t h, const void *p, size_t n);
 /* Round n up to a multiple of 8. */
 uint64_t queue_file_pad(uint64_t n);
 /* Encode a header into out[QUEUE_HDR_SIZE]. */

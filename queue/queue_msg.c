@@ -68,6 +68,52 @@ fail:
 	return -1;
 }
 
+int
+queue_msg_verify(struct queue_msg *m)
+{
+	unsigned char *buf, rec[QUEUE_RCPT_FIXED + QUEUE_ADDR_MAX + 8];
+	struct queue_cursor cur;
+	struct queue_rcpt r;
+	uint64_t h = QUEUE_HASH_INIT, off, count = 0;
+	size_t want;
+	int k = -1;
+
+	if (m->hdr.id[0] == '\0')
+		return 0;               /* unsealed: nothing to check it against */
+	if (strcmp(m->hdr.id, m->id) != 0) {
+		err_set("its header is message %s's", m->hdr.id);
+		return -1;
+	}
+	if ((buf = malloc(CURSOR_BUF)) == NULL) {
+		err_set("out of memory");
+		return -1;
+	}
+	for (off = QUEUE_HDR_SIZE; off < m->hdr.rcpt_off; off += want) {
+		want = m->hdr.rcpt_off - off < CURSOR_BUF ? (size_t)(m->hdr.rcpt_off - off) : CURSOR_BUF;
+		if (fsio_pread_full(m->fd, buf, want, (off_t)off) != (ssize_t)want) {
+			err_set("cannot read it back");
+			goto out;
+		}
+		h = queue_hash(h, buf, want);
+	}
+	/* records as first written: their state words back to pending */
+	if (queue_cursor_open(&cur, m) == -1)
+		goto out;
+	while ((k = queue_cursor_next(&cur, &r)) == 1) {
+		queue_rcpt_encode(r.addr, r.addr_len, rec);
+		h = queue_hash(h, rec, queue_rcpt_size(r.addr_len));
+		count++;
+	}
+	queue_cursor_close(&cur);
+	if (k == 0 && (count != m->hdr.rcpt_count || h != m->hdr.hash)) {
+		err_set("its contents are not what was written (hash mismatch)");
+		k = -1;
+	}
+out:
+	free(buf);
+	return k == 0 ? 0 : -1;
+}
+
 void
 queue_msg_close(struct queue_msg *m)
 {

@@ -45,6 +45,11 @@ int queue_cursor_next(struct queue_cursor *c, struct queue_rcpt *r);
 void queue_cursor_back(struct queue_cursor *c, const struct queue_rcpt *r);
 /* Free the cursor. */
 void queue_cursor_close(struct queue_cursor *c);
+/* Check that the file is the message its name says and holds what was
+ * written (queue_file.h: id and hash); an unsealed file passes. -1 with
+ * the reason: a name given to a file whose contents never reached the
+ * disk (a power loss before the injection's fsync), or damage. */
+int queue_msg_verify(struct queue_msg *m);
 /* Write the state of the recipient record at off (not yet durable). */
 int queue_msg_set_state(struct queue_msg *m, uint64_t off, const struct queue_rstate *s);
 /* Make every state written so far durable. */

@@ -43,8 +43,14 @@ queue_writer_set_run_size(size_t bytes)
 static int
 out_flush(struct queue_writer *w)
 {
+	size_t skip;
+
 	if (w->outlen == 0)
 		return 0;
+	/* the hash covers everything after the header, as written */
+	skip = w->off < QUEUE_HDR_SIZE ? (size_t)(QUEUE_HDR_SIZE - w->off) : 0;
+	if (skip < w->outlen)
+		w->hdr.hash = queue_hash(w->hdr.hash, w->out + skip, w->outlen - skip);
 	if (fsio_write_all(w->fd, w->out, w->outlen) == -1) {
 		err_sys("write %s", w->tmp.p);
 		return -1;
@@ -99,6 +105,7 @@ queue_writer_open(struct queue_writer *w, const char *qdir, uint64_t max_body)
 	w->fd = -1;
 	w->qdir = qdir;
 	w->max_body = max_body;
+	w->hdr.hash = QUEUE_HASH_INIT;
 	if ((w->out = malloc(OUT_SIZE)) == NULL) {
 		err_set("out of memory");
 		return -1;
@@ -442,9 +449,26 @@ trigger(const char *qdir, const char *id)
 	buf_free(&path);
 }
 
+/* Write the header, with the id the message has now, at the start of
+ * the file. */
+static int
+write_header(struct queue_writer *w)
+{
+	unsigned char hdr[QUEUE_HDR_SIZE];
+
+	memcpy(w->hdr.id, w->id, QUEUE_ID_LEN + 1);
+	queue_hdr_encode(&w->hdr, hdr);
+	if (fsio_pwrite_all(w->fd, hdr, sizeof hdr, 0) == -1) {
+		err_sys("write %s", w->tmp.p);
+		return -1;
+	}
+	return 0;
+}
+
 /* Give the file its name mess/SS/ID (rename the spare, link the unnamed
  * file), taking a new id if the name is taken (a leftover); the new id
- * may live in another split directory of the same file system. */
+ * may live in another split directory of the same file system, and is
+ * written into the header (made durable again) before the next try. */
 static int
 link_into_place(struct queue_writer *w, struct buf *dir)
 {
@@ -467,6 +491,12 @@ link_into_place(struct queue_writer *w, struct buf *dir)
 			goto out;
 		}
 		queue_id_make(w->id, sec, usec++, getpid());
+		if (write_header(w) == -1)
+			goto out;
+		if (fsync(w->fd) == -1) {
+			err_sys("fsync %s", w->tmp.p);
+			goto out;
+		}
 	}
 	if (tries == 1000) {
 		err_set("cannot find a free message id");
@@ -483,7 +513,6 @@ out:
 int
 queue_writer_commit(struct queue_writer *w, uint64_t now)
 {
-	unsigned char hdr[QUEUE_HDR_SIZE];
 	struct buf dir = BUF_INIT;
 
 	if (!w->have_sender) {
@@ -497,11 +526,8 @@ queue_writer_commit(struct queue_writer *w, uint64_t now)
 	w->hdr.created = now;
 	if (write_sorted(w) == -1 || out_flush(w) == -1)
 		goto fail;
-	queue_hdr_encode(&w->hdr, hdr);
-	if (fsio_pwrite_all(w->fd, hdr, sizeof hdr, 0) == -1) {
-		err_sys("write %s", w->tmp.p);
+	if (write_header(w) == -1)
 		goto fail;
-	}
 	if (w->spare && ftruncate(w->fd, (off_t)out_pos(w)) == -1) {
 		err_sys("truncate %s", w->tmp.p);
 		goto fail;

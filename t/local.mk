@@ -84,6 +84,7 @@ INTEG_TESTS = \
 	t/integ/queue-proto.t \
 	t/integ/queue-tools.t \
 	t/integ/queue-crash.t \
+	t/integ/queue-sealed.t \
 	t/integ/delivery.t \
 	t/integ/send-crash.t \
 	t/integ/man.t \

@@ -17,27 +17,42 @@
 #include "send_lproto.h"
 #include "verp.h"
 
+/* m's queue file failed queue_msg_verify: it is never to be delivered;
+ * rename it to ID.bad, out of the scan's way, for a look. */
+static void
+set_aside(struct send_msg *m)
+{
+	struct buf bad = BUF_INIT;
+
+	log_warn("msg %s: the queue file is damaged: %s; renamed to %s.bad", m->id, err_str(),
+	    m->path.p);
+	if (buf_printf(&bad, "%s.bad", m->path.p) == -1 || rename(m->path.p, bad.p) == -1)
+		log_warn("msg %s: cannot rename %s: %m", m->id, m->path.p);
+	buf_free(&bad);
+}
+
 int
 send_msg_activate(struct send *s, const char *id, bool force)
 {
 	struct send_msg *m;
+	int e;
 
 	if ((m = calloc(1, sizeof *m)) == NULL) {
 		err_set("out of memory");
 		return -1;
 	}
 	memcpy(m->id, id, QUEUE_ID_LEN + 1);
+	m->qm.fd = -1;
 	if (queue_path_mess(&m->path, s->qdir, id) == -1 ||
-	    queue_msg_open(&m->qm, s->qdir, id, true) == -1 ||
-	    queue_cursor_open(&m->cur, &m->qm) == -1) {
-		int e = errno;
-
-		queue_msg_close(&m->qm);
-		buf_free(&m->path);
-		free(m);
-		errno = e;
-		return -1;
+	    queue_msg_open(&m->qm, s->qdir, id, true) == -1)
+		goto fail;
+	if (queue_msg_verify(&m->qm) == -1) {
+		set_aside(m);
+		errno = ENOENT;         /* forgotten, like a message that has gone */
+		goto fail;
 	}
+	if (queue_cursor_open(&m->cur, &m->qm) == -1)
+		goto fail;
 	m->force = force;
 	if (s->ring) {
 		m->next = s->ring->next;
@@ -48,6 +63,13 @@ send_msg_activate(struct send *s, const char *id, bool force)
 	}
 	s->nactive++;
 	return 0;
+fail:
+	e = errno;
+	queue_msg_close(&m->qm);
+	buf_free(&m->path);
+	free(m);
+	errno = e;
+	return -1;
 }
 
 static void

@@ -180,6 +180,27 @@ class Instance:
         return sorted(os.listdir(self.path("queue", "tmp")))
 
 
+def fnv1a(h, data):
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def sealed_hash(data, start, rcpt_off):
+    """The hash herald-queue(5) keeps in a header: FNV-1a 64 of every byte
+    after the header, each recipient record with its first state word
+    (pending, tries 0, next_try 0)."""
+    import struct
+    h = fnv1a(0xcbf29ce484222325, data[start:rcpt_off])
+    pos = rcpt_off
+    while pos + 12 <= len(data):
+        (alen,) = struct.unpack_from("<H", data, pos + 8)
+        size = (12 + alen + 1 + 7) & ~7
+        h = fnv1a(h, b"P" + bytes(7) + data[pos + 8:pos + size])
+        pos += size
+    return h
+
+
 def read_queue_file(path):
     """Parse one queue file (herald-queue(5)) strictly; returns
     dict(sender=bytes, body=bytes, rcpts=[(state_char, addr_bytes)]) with the
@@ -196,7 +217,12 @@ def read_queue_file(path):
         raise ValueError("%s: no queue file header" % path)
     (created, body_off, body_len, sender_off, sender_len, rcpt_off, rcpt_count,
      rcpt_len) = struct.unpack_from("<8Q", data, 8)
-    if (body_off != 128 or data[72:128] != bytes(56) or
+    name = os.path.basename(path).encode()
+    if data[72:94] != bytes(22) and (data[72:94] != name or data[94:96] != bytes(2) or
+                                     data[104:128] != bytes(24) or
+                                     struct.unpack_from("<Q", data, 96)[0] != sealed_hash(data, 128 + 0, rcpt_off)):
+        raise ValueError("%s: id or hash in the header do not match the file" % path)
+    if (body_off != 128 or (data[72:94] == bytes(22) and data[72:128] != bytes(56)) or
             sender_off != pad(body_off + body_len) or sender_len > 1002 or
             rcpt_off != pad(sender_off + sender_len + 1) or
             rcpt_off + rcpt_len != len(data)):

@@ -90,6 +90,8 @@ static struct queue_hdr
 good_hdr(void)
 {
 	struct queue_hdr h = {
+		.id = "06b0199c328518000038b4",
+		.hash = UINT64_C(0x0123456789abcdef),
 		.created = 1795250878,
 		.body_off = 128, .body_len = 100,
 		.sender_off = 232, .sender_len = 10,
@@ -116,14 +118,21 @@ START_TEST(hdr_round_trip)
 	ck_assert_uint_eq(le64(out + 48), 248);
 	ck_assert_uint_eq(le64(out + 56), 2);
 	ck_assert_uint_eq(le64(out + 64), 48);
-	for (i = 72; i < QUEUE_HDR_SIZE; i++)
-		ck_assert_uint_eq(out[i], 0);
+	ck_assert_mem_eq(out + 72, "06b0199c328518000038b4", 22);
+	ck_assert_uint_eq(le64(out + 96), UINT64_C(0x0123456789abcdef));
+	for (i = 94; i < QUEUE_HDR_SIZE; i++)
+		if (i < 96 || i >= 104)
+			ck_assert_uint_eq(out[i], 0);
 	memset(&d, 0xff, sizeof d);
 	ck_assert_int_eq(queue_hdr_decode(out, 296, &d), 0);
 	ck_assert_mem_eq(&d, &h, sizeof h);
-	/* an empty body and a null sender */
-	h = (struct queue_hdr){ 1, 128, 0, 128, 0, 136, 1, 16 };
+	/* an empty body and a null sender; an unsealed header (no id) */
+	h = (struct queue_hdr){ .created = 1, .body_off = 128, .body_len = 0, .sender_off = 128,
+		.sender_len = 0, .rcpt_off = 136, .rcpt_count = 1, .rcpt_len = 16 };
 	queue_hdr_encode(&h, out);
+	for (i = 72; i < QUEUE_HDR_SIZE; i++)
+		ck_assert_uint_eq(out[i], 0);
+	memset(&d, 0xff, sizeof d);
 	ck_assert_int_eq(queue_hdr_decode(out, 152, &d), 0);
 	ck_assert_mem_eq(&d, &h, sizeof h);
 }

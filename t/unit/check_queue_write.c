@@ -417,6 +417,102 @@ START_TEST(corrupt)
 }
 END_TEST
 
+/* Open message id and verify it: 0 if it passes. */
+static int
+verify_id(const char *id)
+{
+	struct queue_msg m;
+	int r;
+
+	if (queue_msg_open(&m, qdir, id, false) == -1)
+		return -1;
+	r = queue_msg_verify(&m);
+	queue_msg_close(&m);
+	return r;
+}
+
+/* Copy the file of message from over the file of message to. */
+static void
+copy_over(const char *from, const char *to)
+{
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	char data[65536];
+	ssize_t n;
+	int in, out;
+
+	ck_assert_int_eq(queue_path_mess(&a, qdir, from), 0);
+	ck_assert_int_eq(queue_path_mess(&b, qdir, to), 0);
+	ck_assert_int_ne(in = open(a.p, O_RDONLY), -1);
+	ck_assert_int_ne(out = open(b.p, O_WRONLY | O_TRUNC), -1);
+	while ((n = read(in, data, sizeof data)) > 0)
+		ck_assert_int_eq(write(out, data, (size_t)n), n);
+	close(in);
+	close(out);
+	buf_free(&a);
+	buf_free(&b);
+}
+
+/* The header names the message and hashes what was written: a file whose
+ * contents are not what its writer wrote fails queue_msg_verify. */
+START_TEST(sealed)
+{
+	const char *const rc[] = { "a@x.test", "b@y.test", "c@x.test" };
+	char id1[QUEUE_ID_LEN + 1], id2[QUEUE_ID_LEN + 1], id3[QUEUE_ID_LEN + 1];
+	struct queue_msg m;
+	struct queue_rstate st = { QUEUE_RCPT_DONE, 3, 1234 };
+	struct queue_cursor cur;
+	struct queue_rcpt r;
+	struct buf path = BUF_INIT;
+	unsigned char hdr[QUEUE_HDR_SIZE], c;
+	int fd;
+
+	commit_simple(rc, 3, id1);
+	commit_simple(rc, 3, id2);
+	ck_assert_int_eq(verify_id(id1), 0);
+	ck_assert_int_eq(queue_msg_open(&m, qdir, id1, true), 0);
+	ck_assert_str_eq(m.hdr.id, id1);
+	/* states change in place: still the same message */
+	ck_assert_int_eq(queue_cursor_open(&cur, &m), 0);
+	ck_assert_int_eq(queue_cursor_next(&cur, &r), 1);
+	ck_assert_int_eq(queue_msg_set_state(&m, r.off, &st), 0);
+	queue_cursor_close(&cur);
+	ck_assert_int_eq(queue_msg_verify(&m), 0);
+	queue_msg_close(&m);
+	/* one byte of the body changed */
+	ck_assert_int_eq(queue_path_mess(&path, qdir, id1), 0);
+	ck_assert_int_ne(fd = open(path.p, O_RDWR), -1);
+	ck_assert_int_eq(pread(fd, &c, 1, QUEUE_HDR_SIZE + 1), 1);
+	c ^= 0x20;
+	ck_assert_int_eq(pwrite(fd, &c, 1, QUEUE_HDR_SIZE + 1), 1);
+	ck_assert_int_eq(verify_id(id1), -1);
+	ck_assert_ptr_nonnull(strstr(err_str(), "hash"));
+	c ^= 0x20;
+	ck_assert_int_eq(pwrite(fd, &c, 1, QUEUE_HDR_SIZE + 1), 1);
+	ck_assert_int_eq(verify_id(id1), 0);
+	/* one byte of an address changed */
+	ck_assert_int_eq(pread(fd, hdr, sizeof hdr, 0), (ssize_t)sizeof hdr);
+	ck_assert_int_eq(pread(fd, &c, 1, (off_t)(r.off + QUEUE_RCPT_FIXED)), 1);
+	c ^= 1;
+	ck_assert_int_eq(pwrite(fd, &c, 1, (off_t)(r.off + QUEUE_RCPT_FIXED)), 1);
+	ck_assert_int_eq(verify_id(id1), -1);
+	close(fd);
+	/* another message's whole file under this name (a spare's old contents) */
+	copy_over(id2, id1);
+	ck_assert_int_eq(verify_id(id1), -1);
+	ck_assert_ptr_nonnull(strstr(err_str(), id2));
+	ck_assert_int_eq(verify_id(id2), 0);
+	/* an unsealed file (written without id and hash) is not checked */
+	commit_simple(rc, 1, id3);
+	ck_assert_int_eq(queue_path_mess(&path, qdir, id3), 0);
+	ck_assert_int_ne(fd = open(path.p, O_RDWR), -1);
+	memset(hdr, 0, 32);
+	ck_assert_int_eq(pwrite(fd, hdr, 32, 72), 32);
+	close(fd);
+	ck_assert_int_eq(verify_id(id3), 0);
+	buf_free(&path);
+}
+END_TEST
+
 static Suite *
 write_suite(void)
 {
@@ -437,6 +533,7 @@ write_suite(void)
 	tcase_add_checked_fixture(tc, qdir_setup, qdir_teardown);
 	tcase_add_test(tc, state_update);
 	tcase_add_test(tc, corrupt);
+	tcase_add_test(tc, sealed);
 	suite_add_tcase(s, tc);
 	return s;
 }
