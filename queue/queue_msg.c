@@ -45,11 +45,11 @@ queue_msg_open(struct queue_msg *m, const char *qdir, const char *id, bool writa
 	n = fsio_pread_full(m->fd, hdr, sizeof hdr, 0);
 	if (n != (ssize_t)sizeof hdr) {
 		err_set("%s: too short for a queue file", path.p);
-		goto fail;
+		goto damaged;
 	}
 	if (queue_hdr_decode(hdr, m->size, &m->hdr) == -1) {
 		err_set("%s: %s", path.p, err_str());
-		goto fail;
+		goto damaged;
 	}
 	if ((m->sender = malloc(m->hdr.sender_len + 1)) == NULL) {
 		err_set("out of memory");
@@ -58,10 +58,15 @@ queue_msg_open(struct queue_msg *m, const char *qdir, const char *id, bool writa
 	n = fsio_pread_full(m->fd, m->sender, m->hdr.sender_len + 1, (off_t)m->hdr.sender_off);
 	if (n != (ssize_t)m->hdr.sender_len + 1 || m->sender[m->hdr.sender_len] != '\0') {
 		err_set("%s: cannot read the envelope sender", path.p);
-		goto fail;
+		goto damaged;
 	}
 	buf_free(&path);
 	return 0;
+damaged:
+	buf_free(&path);
+	queue_msg_close(m);
+	errno = EBADMSG;
+	return -1;
 fail:
 	buf_free(&path);
 	queue_msg_close(m);

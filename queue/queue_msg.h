@@ -30,7 +30,8 @@ struct queue_cursor {
 	uint64_t seen;
 };
 
-/* Open message id in qdir; writable lets the caller update states. */
+/* Open message id in qdir; writable lets the caller update states.
+ * errno is EBADMSG when the file is there but is not a whole queue file. */
 int queue_msg_open(struct queue_msg *m, const char *qdir, const char *id, bool writable);
 /* Close the message. */
 void queue_msg_close(struct queue_msg *m);

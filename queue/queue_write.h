@@ -8,8 +8,9 @@
  *      the new id;
  *   2. write body, sender and recipients (sorted by domain, in bounded
  *      memory: runs of RUN bytes are sorted and spilled to anonymous files
- *      in QDIR/tmp, then merged) over it, then the header, cut the file to
- *      that size, then fsync it;
+ *      in QDIR/tmp, then merged) over it, hashing all of it, then the
+ *      header with the id and the hash (the seal, queue_msg_verify), cut
+ *      the file to that size, then fsync it;
  *   3. give it the name QDIR/mess/SS/ID: rename a spare (never over an
  *      existing name), link an unnamed file (the commit point: from here
  *      on the scheduler sees a complete message);

@@ -43,15 +43,15 @@ send_msg_activate(struct send *s, const char *id, bool force)
 	}
 	memcpy(m->id, id, QUEUE_ID_LEN + 1);
 	m->qm.fd = -1;
-	if (queue_path_mess(&m->path, s->qdir, id) == -1 ||
-	    queue_msg_open(&m->qm, s->qdir, id, true) == -1)
+	if (queue_path_mess(&m->path, s->qdir, id) == -1)
 		goto fail;
-	if (queue_msg_verify(&m->qm) == -1) {
+	if ((queue_msg_open(&m->qm, s->qdir, id, true) == -1 && errno == EBADMSG) ||
+	    (m->qm.fd != -1 && queue_msg_verify(&m->qm) == -1)) {
 		set_aside(m);
 		errno = ENOENT;         /* forgotten, like a message that has gone */
 		goto fail;
 	}
-	if (queue_cursor_open(&m->cur, &m->qm) == -1)
+	if (m->qm.fd == -1 || queue_cursor_open(&m->cur, &m->qm) == -1)
 		goto fail;
 	m->force = force;
 	if (s->ring) {

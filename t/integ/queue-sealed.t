@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """queue-sealed.t: a queue file whose contents are not what herald-queue
-wrote (here: one byte of the body changed behind its back, as a power
-loss between an injection's rename and its fsync could leave it) is
-never delivered: herald-send logs it, renames it to ID.bad out of the
-scan's way, and delivers the other messages."""
+wrote is never delivered: herald-send logs it, renames it to ID.bad out
+of the scan's way, and delivers the other messages. Two cases: one byte
+of the body changed behind its back, and a file of zeros (not a queue
+file at all, as a failing disk or file system can leave one)."""
 import os
 import sys
 
@@ -38,11 +38,19 @@ with Instance(me="herald.test") as inst:
         t.ok(False, "the changed file is refused by the reader too")
     except ValueError:
         t.ok(True, "the changed file is refused by the reader too")
-    code, _ = inst.queue(b"Subject: fine\n\nintact\n", b"s@herald.test", [b"bob@herald.test"])
+    code, _ = inst.queue(b"Subject: zeros\n\nthis one becomes zeros\n", b"s@herald.test",
+                         [b"bob@herald.test"])
     t.is_(code, 0, "a second message is queued")
+    (zero,) = [p for p in inst.messages() if p != path]
+    size = os.path.getsize(zero)
+    with open(zero, "r+b") as f:
+        f.write(bytes(size))
+    code, _ = inst.queue(b"Subject: fine\n\nintact\n", b"s@herald.test", [b"bob@herald.test"])
+    t.is_(code, 0, "a third message is queued")
     with Daemon(inst) as d:
         d.wait_for(lambda: len(os.listdir(os.path.join(home, "Maildir", "new"))) >= 1 and
-                   os.path.exists(path + ".bad"), "the good message delivered, the bad set aside")
+                   os.path.exists(path + ".bad") and os.path.exists(zero + ".bad"),
+                   "the good message delivered, the bad ones set aside")
         log = d.text()
     got = [open(os.path.join(home, "Maildir", "new", n), "rb").read()
            for n in os.listdir(os.path.join(home, "Maildir", "new"))]
@@ -54,5 +62,10 @@ with Instance(me="herald.test") as inst:
           "was written (hash mismatch)" % bad).encode() in log, "herald-send says why")
     t.ok(b"starting delivery" in log and ("msg %s to" % bad).encode() not in log,
          "no delivery of the damaged message was started")
-    t.is_(inst.messages(), [path + ".bad"], "only the set-aside file is left in queue/mess")
+    t.ok(os.path.exists(zero + ".bad") and os.path.getsize(zero + ".bad") == size,
+         "the file of zeros is set aside too, as it was")
+    t.ok(("msg %s: the queue file is damaged: " % os.path.basename(zero)).encode() in log and
+         b"bad magic" in log, "herald-send says why: not a queue file")
+    t.is_(sorted(inst.messages()), sorted([path + ".bad", zero + ".bad"]),
+          "only the set-aside files are left in queue/mess")
 t.done()
