@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "log.h"
@@ -127,8 +128,11 @@ save(struct remote *r)
 		    (long long)(wall + (h->down_until - now + 999) / 1000), h->fails,
 		    h->why.p ? h->why.p : "");
 	}
-	if (fclose(f) != 0 || rename(STATE_TMP, STATE_FILE) == -1)
+	if (fclose(f) != 0 || rename(STATE_TMP, STATE_FILE) == -1) {
+		/* a full disk, say: the old file stays, the next change tries again */
 		log_warn("cannot write %s: %m", STATE_FILE);
+		unlink(STATE_TMP);
+	}
 }
 
 static void

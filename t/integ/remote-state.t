@@ -3,8 +3,11 @@
 herald: herald-remote keeps it in remote/hosts, and after the restart a
 recipient for it is deferred at once, without a connection, even though
 a server now listens there; the file drops the host once its time is
-over."""
+over. On a full disk (a tiny tmpfs holds remote/; root only) the file
+cannot be written: herald-remote says so, leaves no temporary file,
+goes on deferring, and writes the file once there is room again."""
 import os
+import subprocess
 import sys
 import time
 
@@ -14,8 +17,8 @@ from daemon import Daemon  # noqa: E402
 from smtpsrv import SmtpServer, common_port, outcome, remote_setup, results_for  # noqa: E402
 
 t = Tap()
-HOST = "127.0.0.91"
-port = common_port([HOST])
+HOST, HOST2 = "127.0.0.91", "127.0.0.92"
+port = common_port([HOST, HOST2])
 with Instance(me="herald.test") as inst:
     t.ok(os.path.isdir(inst.path("remote")), "herald-setup makes remote/")
     remote_setup(inst, port, routes="down.test:[%s]\n" % HOST, backoffremote="60\n")
@@ -50,4 +53,56 @@ with Instance(me="herald.test") as inst:
         t.ok(results_for(d, ["c@down.test"]), "the third recipient has a result")
         t.is_(outcome(d.text(), "c@down.test")[0], "success",
               "a down time that is over does not count: delivered")
+
+# a full disk under remote/
+if os.geteuid() != 0:
+    t.skip("full disk under remote/", "needs root to mount a tmpfs")
+else:
+    with Instance(me="herald.test") as inst:
+        remote_setup(inst, port, routes="down.test:[%s]\ndown2.test:[%s]\n" % (HOST, HOST2),
+                     backoffremote="60\n")
+        rdir = inst.path("remote")
+        state = os.path.join(rdir, "hosts")
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", rdir],
+                                 capture_output=True).returncode == 0
+        try:
+            if not mounted:
+                t.skip("full disk under remote/", "cannot mount a tmpfs here")
+            else:
+                filler = os.path.join(rdir, "filler")
+                try:
+                    with open(filler, "wb") as f:
+                        while True:
+                            f.write(b"x" * 4096)
+                            f.flush()
+                except OSError:
+                    pass
+                with Daemon(inst) as d:
+                    inst.queue(b"Subject: one\n\nx\n", b"s@herald.test", [b"a@down.test"])
+                    t.ok(results_for(d, ["a@down.test"]), "full disk: the recipient has a result")
+                    t.is_(outcome(d.text(), "a@down.test")[0], "deferral",
+                          "full disk: deferred as usual")
+                    try:
+                        d.wait_for(lambda: b"cannot write remote/hosts" in d.text(),
+                                   "the warning", timeout=10)
+                        warned = True
+                    except TimeoutError:
+                        warned = False
+                    t.ok(warned, "full disk: herald-remote says it cannot write remote/hosts")
+                    t.ok(not os.path.exists(state) and not os.path.exists(state + ".tmp"),
+                         "full disk: no partial file is left")
+                    os.unlink(filler)
+                    inst.queue(b"Subject: two\n\nx\n", b"s@herald.test", [b"b@down2.test"])
+                    t.ok(results_for(d, ["b@down2.test"]), "room again: the next recipient has a result")
+                    end = time.monotonic() + 10
+                    while time.monotonic() < end and not os.path.exists(state):
+                        time.sleep(0.1)
+                    keys = sorted(l.split(" ")[0] for l in open(state).read().splitlines()) \
+                        if os.path.exists(state) else []
+                    t.is_(keys, sorted(["%s:%d" % (HOST, port), "%s:%d" % (HOST2, port)]),
+                          "room again: remote/hosts is written with both hosts")
+                    t.ok(d.proc.poll() is None, "herald is still running")
+        finally:
+            if mounted:
+                subprocess.run(["umount", rdir])
 t.done()
