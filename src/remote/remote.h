@@ -247,7 +247,7 @@ void remote_msg_sweep(struct remote *r, int64_t now, int64_t ms);
 /* Queue job j for its domain and get it going. */
 int remote_dom_add(struct remote *r, struct remote_job *j);
 /* Put jobs back at the head of their domain's queue (a session failed). */
-void remote_dom_requeue(struct remote *r, struct remote_dom *d, struct remote_job **jobs, size_t n);
+void remote_dom_requeue(struct remote_dom *d, struct remote_job **jobs, size_t n);
 /* Do what can be done for d's jobs now: look up, connect, defer, fail. */
 void remote_dom_kick(struct remote *r, struct remote_dom *d);
 /* Free d if nothing refers to it any more. */

@@ -110,7 +110,7 @@ close_conn(struct remote_conn *c)
 	if (c->idle)
 		unidle(c);
 	if (c->ntxn > 0 && c->dom)
-		remote_dom_requeue(r, c->dom, c->txn, c->ntxn);
+		remote_dom_requeue(c->dom, c->txn, c->ntxn);
 	c->ntxn = 0;
 	if (c->body)
 		remote_msg_put(r, c->body);
@@ -314,7 +314,7 @@ results(struct remote_conn *c, bool requeue)
 		    res->status == SMTPC_PERMFAIL ? 'D' : 'Z', res->text.p);
 	}
 	if (back > 0 && c->dom)
-		remote_dom_requeue(c->r, c->dom, c->txn, back);
+		remote_dom_requeue(c->dom, c->txn, back);
 	c->ntxn = 0;
 }
 

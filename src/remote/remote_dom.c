@@ -73,7 +73,7 @@ remote_dom_add(struct remote *r, struct remote_job *j)
 }
 
 void
-remote_dom_requeue(struct remote *r, struct remote_dom *d, struct remote_job **jobs, size_t n)
+remote_dom_requeue(struct remote_dom *d, struct remote_job **jobs, size_t n)
 {
 	while (n > 0) {
 		struct remote_job *j = jobs[--n];
@@ -84,7 +84,6 @@ remote_dom_requeue(struct remote *r, struct remote_dom *d, struct remote_job **j
 			d->tail = j;
 		d->njobs++;
 	}
-	(void)r;
 }
 
 /* Answer every queued job of d with status and text. */
