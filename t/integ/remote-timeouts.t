@@ -27,7 +27,7 @@ from taplib import Tap, Instance  # noqa: E402
 from daemon import Daemon  # noqa: E402
 from dnslib import DnsServer  # noqa: E402
 from smtpsrv import (SmtpServer, common_port, outcome, outcomes, qstates,  # noqa: E402
-                     remote_setup)
+                     remote_setup, results_for)
 
 t = Tap()
 DOM = "herald.test"
@@ -50,14 +50,10 @@ for _c in ("greet", "dot", "rej", "greet2", "dot2"):
 
 def wait_results(d, rcpts, timeout=20):
     """Wait until herald-send logged a result for every recipient in rcpts."""
-    def done():
-        got = {r for r, _, _, _ in outcomes(d.text())}
-        return all(r in got for r in rcpts)
-    try:
-        return d.wait_for(done, "results for %s" % ", ".join(rcpts), timeout=timeout)
-    except TimeoutError as e:
-        t.diag(str(e))
-        return False
+    if results_for(d, rcpts, timeout):
+        return True
+    t.diag("no result within %d s for some of %s" % (timeout, ", ".join(rcpts)))
+    return False
 
 
 def down_lines(log, addr):
