@@ -170,18 +170,8 @@ on_signal(struct ev_io *w, unsigned events)
 static void
 flush_results(struct remote *r)
 {
-	ssize_t n;
-
 	fcntl(r->out_fd, F_SETFL, fcntl(r->out_fd, F_GETFL) & ~O_NONBLOCK);
-	while (r->out.len > 0 && !r->out_gone) {
-		if ((n = write(r->out_fd, r->out.p, r->out.len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_warn("cannot write to herald-send: %m");
-			return;
-		}
-		buf_consume(&r->out, (size_t)n);
-	}
+	on_out(&r->out_io, EV_WRITE);
 }
 
 static void
