@@ -3,11 +3,8 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "dns_conf.h"
@@ -127,23 +124,12 @@ int
 dns_conf_load(struct dns_conf *c, const char *path)
 {
 	struct buf text = BUF_INIT;
-	int fd, r = -1;
+	int r;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT) {
-			c->n = 0;
-			return 0;
-		}
-		err_sys("%s: cannot open", path);
-		return -1;
-	}
-	if (fsio_read_all(fd, &text, DNS_CONF_SIZE) == -1) {
-		err_sys("%s: cannot read", path);
-		goto out;
-	}
-	r = dns_conf_parse(c, path, text.p ? text.p : "", text.len);
-out:
-	close(fd);
+	if ((r = fsio_read_file(path, NULL, &text, DNS_CONF_SIZE)) == 0)
+		c->n = 0;
+	else if (r == 1)
+		r = dns_conf_parse(c, path, text.p ? text.p : "", text.len);
 	buf_free(&text);
 	return r;
 }

@@ -4,10 +4,6 @@
  * whole file is good. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
@@ -23,8 +19,6 @@ int
 main(int argc, char **argv)
 {
 	struct buf src = BUF_INIT, db = BUF_INIT, text = BUF_INIT;
-	int fd;
-
 	(void)argv;
 	log_init("herald-newmrh");
 	if (argc != 1)
@@ -32,12 +26,12 @@ main(int argc, char **argv)
 	if (home_path(&src, "control/morercpthosts") == -1 ||
 	    home_path(&db, "control/morercpthosts.db") == -1)
 		log_fatal(111, "out of memory");
-	if ((fd = open(src.p, O_RDONLY | O_CLOEXEC)) == -1)
-		log_fatal(111, "cannot open %s: %s", src.p, errno == ENOENT ?
-		    "no such file" : strerror(errno));
-	if (fsio_read_all(fd, &text, NEWMRH_MAX) == -1)
-		log_fatal(111, "cannot read %s: %s", src.p, strerror(errno));
-	close(fd);
+	switch (fsio_read_file(src.p, NULL, &text, NEWMRH_MAX)) {
+	case 0:
+		log_fatal(111, "%s: cannot open: no such file", src.p);
+	case -1:
+		log_fatal(111, "%s", err_str());
+	}
 	if (smtpd_relay_compile(text.p ? text.p : "", text.len, "control/morercpthosts", db.p) == -1)
 		log_fatal(111, "%s", err_str());
 	buf_free(&src);

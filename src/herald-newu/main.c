@@ -3,10 +3,6 @@
  * database stays in place unless the whole file is good. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
@@ -22,20 +18,18 @@ int
 main(int argc, char **argv)
 {
 	struct buf src = BUF_INIT, db = BUF_INIT, text = BUF_INIT;
-	int fd;
-
 	(void)argv;
 	log_init("herald-newu");
 	if (argc != 1)
 		log_fatal(100, "usage: herald-newu");
 	if (home_path(&src, "users/assign") == -1 || home_path(&db, "users/assign.db") == -1)
 		log_fatal(111, "out of memory");
-	if ((fd = open(src.p, O_RDONLY | O_CLOEXEC)) == -1)
-		log_fatal(111, "cannot open %s: %s", src.p, errno == ENOENT ?
-		    "no such file" : strerror(errno));
-	if (fsio_read_all(fd, &text, NEWU_MAX) == -1)
-		log_fatal(111, "cannot read %s: %s", src.p, strerror(errno));
-	close(fd);
+	switch (fsio_read_file(src.p, NULL, &text, NEWU_MAX)) {
+	case 0:
+		log_fatal(111, "%s: cannot open: no such file", src.p);
+	case -1:
+		log_fatal(111, "%s", err_str());
+	}
 	if (users_assign_compile(text.p ? text.p : "", text.len, "users/assign", db.p) == -1)
 		log_fatal(111, "%s", err_str());
 	buf_free(&src);

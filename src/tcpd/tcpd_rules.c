@@ -7,11 +7,9 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "err.h"
 #include "fsio.h"
@@ -446,19 +444,13 @@ int
 tcpd_rules_load(struct tcpd_rules *r, const char *path)
 {
 	struct buf text = BUF_INIT;
-	int fd, ret = -1;
+	int ret = fsio_read_file(path, NULL, &text, TCPD_RULES_MAX);
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		err_sys("%s: cannot open", path);
-		return -1;
-	}
-	if (fsio_read_all(fd, &text, TCPD_RULES_MAX) == -1) {
-		err_sys("%s: cannot read", path);
-		goto out;
-	}
-	ret = tcpd_rules_parse(r, path, text.p ? text.p : "", text.len);
-out:
-	close(fd);
+	if (ret == 0) {
+		err_set("%s: cannot open: no such file", path);
+		ret = -1;
+	} else if (ret == 1)
+		ret = tcpd_rules_parse(r, path, text.p ? text.p : "", text.len);
 	buf_free(&text);
 	return ret;
 }

@@ -2,12 +2,9 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "control.h"
 #include "err.h"
@@ -21,35 +18,23 @@
 static int
 control_slurp(const char *name, struct buf *out)
 {
-	struct buf path = BUF_INIT;
-	int fd, r = -1;
+	struct buf path = BUF_INIT, what = BUF_INIT;
+	int r = -1;
 
 	buf_reset(out);
-	if (buf_printf(&path, "%s/control/%s", home_dir(), name) == -1) {
+	if (buf_printf(&path, "%s/control/%s", home_dir(), name) == -1 ||
+	    buf_printf(&what, "control/%s", name) == -1) {
 		err_set("out of memory");
 		goto out;
 	}
-	if ((fd = open(path.p, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT) {
-			r = 0;
-			goto out;
-		}
-		err_sys("control/%s: cannot open", name);
-		goto out;
-	}
-	if (fsio_read_all(fd, out, CONTROL_MAX) == -1) {
-		err_sys("control/%s: cannot read", name);
-		close(fd);
-		goto out;
-	}
-	close(fd);
-	if (memchr(out->p ? out->p : "", '\0', out->len)) {
+	if ((r = fsio_read_file(path.p, what.p, out, CONTROL_MAX)) == 1 &&
+	    memchr(out->p ? out->p : "", '\0', out->len)) {
 		err_set("control/%s: contains a NUL byte", name);
-		goto out;
+		r = -1;
 	}
-	r = 1;
 out:
 	buf_free(&path);
+	buf_free(&what);
 	return r;
 }
 

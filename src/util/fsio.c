@@ -118,6 +118,24 @@ fsio_read_all(int fd, struct buf *out, size_t max)
 }
 
 int
+fsio_read_file(const char *path, const char *what, struct buf *out, size_t max)
+{
+	int fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		err_sys("%s: cannot open", what ? what : path);
+		return -1;
+	}
+	r = fsio_read_all(fd, out, max);
+	if (r == -1)
+		err_sys("%s: cannot read", what ? what : path);
+	close(fd);
+	return r == -1 ? -1 : 1;
+}
+
+int
 fsio_fsync_dir(const char *path)
 {
 	int fd, r;

@@ -19,6 +19,10 @@ ssize_t fsio_read_full(int fd, void *p, size_t n);
 ssize_t fsio_pread_full(int fd, void *p, size_t n, off_t off);
 /* Append everything readable from fd to out; fails (EFBIG) past max bytes. */
 int fsio_read_all(int fd, struct buf *out, size_t max);
+/* Read the file at path whole into out (at most max bytes): 1, or 0 if it
+ * does not exist, or -1 with "NAME: cannot open|read: why" (NAME: what,
+ * else path). */
+int fsio_read_file(const char *path, const char *what, struct buf *out, size_t max);
 /* fsync the directory at path. */
 int fsio_fsync_dir(const char *path);
 /* Create directory path with mode (existing is fine). */
