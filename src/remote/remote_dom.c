@@ -235,41 +235,39 @@ resolve(struct remote *r, struct remote_dom *d)
 	return false;
 }
 
+/* Append d to the waiting list v (n used, cap allocated, first: the
+ * first allocation), unless d waits already. Without memory d is left
+ * out: it is kicked again when its next job comes. */
+static void
+wait_on(struct remote_dom ***v, size_t *n, size_t *cap, size_t first, struct remote_dom *d)
+{
+	struct remote_dom **w;
+	size_t c;
+
+	if (d->waiting)
+		return;
+	if (*n == *cap) {
+		c = *cap ? *cap * 2 : first;
+		if ((w = realloc(*v, c * sizeof *w)) == NULL)
+			return;
+		*v = w;
+		*cap = c;
+	}
+	(*v)[(*n)++] = d;
+	d->waiting = true;
+}
+
 void
 remote_host_wait(struct remote_host *h, struct remote_dom *d)
 {
-	if (d->waiting)
-		return;
-	if (h->nwaiting == h->capwaiting) {
-		size_t cap = h->capwaiting ? h->capwaiting * 2 : 8;
-		struct remote_dom **w = realloc(h->waiting, cap * sizeof *w);
-
-		if (w == NULL)
-			return;         /* it is kicked again when its next job comes */
-		h->waiting = w;
-		h->capwaiting = cap;
-	}
-	h->waiting[h->nwaiting++] = d;
-	d->waiting = true;
+	wait_on(&h->waiting, &h->nwaiting, &h->capwaiting, 8, d);
 }
 
 /* Put d on the list of domains waiting for any connection slot. */
 static void
 wait_global(struct remote *r, struct remote_dom *d)
 {
-	if (d->waiting)
-		return;
-	if (r->ngwait == r->capgwait) {
-		size_t cap = r->capgwait ? r->capgwait * 2 : 64;
-		struct remote_dom **w = realloc(r->gwait, cap * sizeof *w);
-
-		if (w == NULL)
-			return;
-		r->gwait = w;
-		r->capgwait = cap;
-	}
-	r->gwait[r->ngwait++] = d;
-	d->waiting = true;
+	wait_on(&r->gwait, &r->ngwait, &r->capgwait, 64, d);
 }
 
 /* The probe of h was not ready in time: h is slow. */
