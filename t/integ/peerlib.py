@@ -263,6 +263,16 @@ def strip_trace(msg):
     return b"".join(keep) + rest
 
 
+def by_message_id(msgs, tag, domain):
+    """The message in msgs whose Message-ID is <TAG@DOMAIN> (bytes), or None."""
+    want = b"<" + tag + b"@" + domain + b">"
+    for m in msgs:
+        for line in m.splitlines():
+            if line.lower().startswith(b"message-id:") and want in line:
+                return m
+    return None
+
+
 def received_with(msg):
     """The protocol in the first Received field ("ESMTP", "ESMTPS", ...,
     upper case), or None."""

@@ -16,7 +16,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from taplib import Tap  # noqa: E402
-from peerlib import (PEERS, PeerError, alive, listening, received_with,  # noqa: E402
+from peerlib import (PEERS, PeerError, alive, by_message_id, listening, received_with,  # noqa: E402
                      received_tls, strip_trace)
 
 t = Tap()
@@ -45,15 +45,6 @@ def message(tag):
             b"caf\xc3\xa9 \xe2\x82\xac\r\n"
             b".\r\n"
             b"last line\r\n")
-
-
-def by_message_id(msgs, tag):
-    want = b"<" + tag + b"@client.test>"
-    for m in msgs:
-        for line in m.splitlines():
-            if line.lower().startswith(b"message-id:") and want in line:
-                return m
-    return None
 
 
 def send(t, label, port, msg, rcpt, tls):
@@ -110,7 +101,7 @@ def check_peer(cls):
         t.is_(len(msgs), 2, name + ": two messages stored")
         for tag, msg, tls in ((b"-plain", plain, False), (b"-tls", secure, True)):
             label = "%s %s" % (name, "tls" if tls else "plain")
-            got = by_message_id(msgs, name.encode() + tag)
+            got = by_message_id(msgs, name.encode() + tag, b"client.test")
             if not t.ok(got is not None, label + ": message found in the Maildir"):
                 continue
             if not t.is_(strip_trace(got), strip_trace(msg),

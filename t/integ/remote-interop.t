@@ -15,7 +15,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from taplib import Tap, Instance  # noqa: E402
 from daemon import Daemon  # noqa: E402
-from peerlib import PEERS, PeerError, received_with, strip_trace  # noqa: E402
+from peerlib import PEERS, PeerError, by_message_id, received_with, strip_trace  # noqa: E402
 from smtpsrv import outcome, outcomes, remote_setup  # noqa: E402
 
 t = Tap()
@@ -43,15 +43,6 @@ def message(tag):
             b"\n" + b"x" * 900 + b"\n"
             b"caf\xc3\xa9 \xe2\x82\xac\n"
             b"last line\n")
-
-
-def by_message_id(msgs, tag):
-    want = b"<" + tag + b"@herald.test>"
-    for m in msgs:
-        for line in m.splitlines():
-            if line.lower().startswith(b"message-id:") and want in line:
-                return m
-    return None
 
 
 def main():
@@ -94,7 +85,7 @@ def main():
             for label, tag, peer in runs:
                 kind, text = outcome(d.text(), "someone@%s.test" % tag)
                 t.is_(kind, "success", label + ": herald-send logs a success (%s)" % text)
-                stored = by_message_id(peer.wait_messages(1), tag.encode())
+                stored = by_message_id(peer.wait_messages(1), tag.encode(), b"herald.test")
                 if not t.ok(stored is not None, label + ": the peer stored the message"):
                     t.diag(peer.log())
                     continue
