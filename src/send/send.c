@@ -316,7 +316,7 @@ send_run(struct send *s)
 	for (;;) {
 		now = now_s();
 		if (activate(s, now) == -1 || send_msg_dispatch(s, now) == -1 ||
-		    send_msg_commit(s) == -1 || send_msg_reap(s, now) == -1 ||
+		    send_msg_commit(s, true) == -1 || send_msg_reap(s, now) == -1 ||
 		    flush_requests(&s->ch[SEND_LOCAL]) == -1 ||
 		    (s->ch[SEND_REMOTE].req != -1 && flush_requests(&s->ch[SEND_REMOTE]) == -1))
 			goto fatal;
@@ -363,12 +363,12 @@ send_run(struct send *s)
 				eof = false;
 			}
 		}
-		if (send_msg_commit(s) == -1 || send_msg_reap(s, now) == -1)
+		if (send_msg_commit(s, true) == -1 || send_msg_reap(s, now) == -1)
 			goto fatal;
 		if (now >= s->last_scan + SEND_SCAN_INTERVAL && send_wait_scan(s, now) == -1)
 			goto fatal;
 	}
-	if (send_msg_commit(s) == -1)
+	if (send_msg_commit(s, false) == -1)
 		goto fatal;
 	log_info("status: stopped; %lu deliveries left in flight stay pending", s->inflight);
 	return 0;
@@ -377,7 +377,7 @@ fatal:
 		struct buf why = BUF_INIT;
 
 		buf_sets(&why, err_str());
-		send_msg_commit(s);     /* keep what is known; its own error does not matter */
+		send_msg_commit(s, false); /* keep what is known; its own error does not matter */
 		err_set("%s", why.p ? why.p : "out of memory");
 		buf_free(&why);
 	}

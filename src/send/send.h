@@ -143,8 +143,11 @@ int send_msg_dispatch(struct send *s, uint64_t now);
 /* Apply one result from channel c. */
 int send_msg_result(struct send *s, struct send_chan *c, unsigned long num, char status,
     const char *text, uint64_t now);
-/* Make written states durable (bounce records first); frees finished slots. */
-int send_msg_commit(struct send *s);
+/* Free the slots of the results applied and make the states written
+ * durable (bounce records first). With reap_follows (send_msg_reap comes
+ * next), a message whose every recipient is delivered is left as it is:
+ * it is removed, not synced. */
+int send_msg_commit(struct send *s, bool reap_follows);
 /* Finish the passes that are over: bounce, remove or put back to wait. */
 int send_msg_reap(struct send *s, uint64_t now);
 /* Unlink m from the ring of active messages and free it. */

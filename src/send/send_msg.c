@@ -323,21 +323,29 @@ commit_msg(struct send *s, struct send_msg *m)
 	return 0;
 }
 
+/* m's pass is over and every recipient it had is delivered: finish()
+ * removes it at once, so its new state words need not be made durable
+ * first (a crash before the removal delivers them again, like any
+ * delivery in flight; a removal that survives a crash is the end state). */
+static bool
+delivered_all(const struct send_msg *m)
+{
+	return m->cursor_done && m->inflight == 0 && m->pending_left == 0 && !m->failed &&
+	    m->nfails == 0 && !m->bounce_dirty;
+}
+
 int
-send_msg_commit(struct send *s)
+send_msg_commit(struct send *s, bool reap_follows)
 {
 	struct send_msg *m = s->ring;
 	unsigned long i;
 	unsigned k;
 	int c;
 
-	for (k = 0; k < s->nactive; k++, m = m->next)
-		if ((m->dirty || m->bounce_dirty || m->nfails) && commit_msg(s, m) == -1)
-			return -1;
 	for (c = 0; c < SEND_NCHAN; c++) {
 		struct send_chan *ch = &s->ch[c];
 
-		for (i = 0; i < ch->nsettled; i++) {    /* results applied and now durable */
+		for (i = 0; i < ch->nsettled; i++) {    /* results applied */
 			struct send_slot *slot = &ch->slots[ch->settled[i]];
 
 			slot->msg->inflight--;
@@ -350,6 +358,10 @@ send_msg_commit(struct send *s)
 		}
 		ch->nsettled = 0;
 	}
+	for (k = 0; k < s->nactive; k++, m = m->next)
+		if ((m->dirty || m->bounce_dirty || m->nfails) && !(reap_follows && delivered_all(m)) &&
+		    commit_msg(s, m) == -1)
+			return -1;
 	return 0;
 }
 
@@ -381,7 +393,7 @@ finish(struct send *s, struct send_msg *m, uint64_t now)
 {
 	uint32_t when;
 
-	if (commit_msg(s, m) == -1)
+	if (!delivered_all(m) && commit_msg(s, m) == -1)
 		return -1;
 	if (m->failed && send_bounce(s, m, now) == -1)
 		log_warn("msg %s: cannot bounce now: %s", m->id, err_str());
