@@ -3,7 +3,7 @@
  * Order of operations, which is what makes injection crash-safe
  * (herald-queue(5) explains it in full):
  *   1. claim a spare file (queue_spare.h: a finished message kept for
- *      reuse, locked and still named QDIR/spare/N), or else create an
+ *      reuse, locked and still named QDIR/spare/NAME), or else create an
  *      unnamed file (O_TMPFILE) in QDIR/mess/SS, the split directory of
  *      the new id;
  *   2. write body, sender and recipients (sorted by domain, in bounded

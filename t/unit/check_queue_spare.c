@@ -1,11 +1,13 @@
 /* check_queue_spare: reuse of finished message files (queue_spare.h) on a
  * real queue directory: a retired message becomes the next new message
  * (same inode, cut to the new size), a claimed spare is one writer's only,
- * an aborted or crashed writer leaves the spare in place, large files and
- * a full pool mean removal, and no spare/ means no reuse. */
+ * concurrent writers each get their own, an aborted or crashed writer
+ * leaves the spare in place, large files and a full pool mean removal
+ * (and room again after writers took some), and no spare/ means no reuse. */
 #include "config.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,22 +136,40 @@ START_TEST(one_claimant)
 }
 END_TEST
 
+/* The path of the only file in spare/ into p. */
+static void
+only_spare(struct buf *p)
+{
+	struct dirent *e;
+	unsigned n = 0;
+	DIR *d;
+
+	qdir_path(p, "spare");
+	d = opendir(p->p);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.') {
+			ck_assert_int_eq(buf_printf(p, "/%s", e->d_name), 0);
+			n++;
+		}
+	closedir(d);
+	ck_assert_uint_eq(n, 1);
+}
+
 START_TEST(locked_spare_skipped)
 {
 	char a[QUEUE_ID_LEN + 1];
 	struct buf p = BUF_INIT;
 	struct queue_writer w;
-	unsigned i;
-	int fd = -1;
+	int fd;
 
 	commit("one\n", 4, a);
 	retire(a);
+	/* the spare is named for the message it held */
+	only_spare(&p);
+	ck_assert_str_eq(strrchr(p.p, '/') + 1, a);
 	/* another writer holds it */
-	for (i = 0; i < QUEUE_SPARE_SLOTS && fd == -1; i++) {
-		buf_reset(&p);
-		ck_assert_int_eq(buf_printf(&p, "%s/spare/%u", qdir, i), 0);
-		fd = open(p.p, O_RDWR);
-	}
+	fd = open(p.p, O_RDWR);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
 	ck_assert_int_eq(queue_writer_open(&w, qdir, 0), 0);
@@ -160,6 +180,50 @@ START_TEST(locked_spare_skipped)
 	ck_assert(w.spare);
 	queue_writer_abort(&w);
 	buf_free(&p);
+}
+END_TEST
+
+/* Among many spares, concurrent writers each get their own. */
+START_TEST(many_claimants)
+{
+	enum { N = 40 };
+	char id[N][QUEUE_ID_LEN + 1];
+	struct queue_writer w[N];
+	struct stat a, b;
+	unsigned i, j;
+
+	for (i = 0; i < N; i++)
+		commit("x\n", 2, id[i]);
+	for (i = 0; i < N; i++)
+		retire(id[i]);
+	ck_assert_uint_eq(qdir_count("spare"), N);
+	for (i = 0; i < N; i++) {
+		ck_assert_int_eq(queue_writer_open(&w[i], qdir, 0), 0);
+		ck_assert_msg(w[i].spare, "writer %u found no spare", i);
+	}
+	/* one more finds none left and makes a new file */
+	{
+		struct queue_writer x;
+
+		ck_assert_int_eq(queue_writer_open(&x, qdir, 0), 0);
+		ck_assert(!x.spare);
+		queue_writer_abort(&x);
+	}
+	for (i = 0; i < N; i++)
+		for (j = i + 1; j < N; j++) {
+			ck_assert_int_eq(fstat(w[i].fd, &a), 0);
+			ck_assert_int_eq(fstat(w[j].fd, &b), 0);
+			ck_assert_uint_ne(a.st_ino, b.st_ino);
+		}
+	for (i = 0; i < N; i++) {
+		ck_assert_int_eq(queue_writer_body(&w[i], "new\n", 4), 0);
+		ck_assert_int_eq(queue_writer_sender(&w[i], "s@x", 3), 0);
+		ck_assert_int_eq(queue_writer_rcpt(&w[i], "r@y", 3), 0);
+		ck_assert_int_eq(queue_writer_commit(&w[i], 1000), 0);
+		assert_body(w[i].id, "new\n", 4);
+	}
+	ck_assert_uint_eq(qdir_count("spare"), 0);
+	ck_assert_uint_eq(qdir_count_mess(), N);
 }
 END_TEST
 
@@ -222,13 +286,14 @@ END_TEST
 START_TEST(full_pool)
 {
 	struct buf p = BUF_INIT, f = BUF_INIT;
+	char id[QUEUE_ID_LEN + 1];
 	unsigned i;
 	int fd;
 
-	/* every slot taken: a retired file is removed */
-	for (i = 0; i < QUEUE_SPARE_SLOTS; i++) {
-		buf_reset(&p);
-		ck_assert_int_eq(buf_printf(&p, "%s/spare/%u", qdir, i), 0);
+	/* the pool is full (files of any name are spares): a retired file is removed */
+	for (i = 0; i < QUEUE_SPARE_FILES; i++) {
+		qdir_path(&p, "spare");
+		ck_assert_int_eq(buf_printf(&p, "/%u", i), 0);
 		fd = open(p.p, O_WRONLY | O_CREAT | O_EXCL, 0600);
 		ck_assert_int_ge(fd, 0);
 		close(fd);
@@ -240,7 +305,25 @@ START_TEST(full_pool)
 	ck_assert_int_eq(queue_spare_retire(qdir, f.p, fd), 0);
 	close(fd);
 	ck_assert_int_eq(access(f.p, F_OK), -1);
-	ck_assert_uint_eq(qdir_count("spare"), QUEUE_SPARE_SLOTS);
+	ck_assert_uint_eq(qdir_count("spare"), QUEUE_SPARE_FILES);
+	/* writers take some: there is room again, once the retirements that
+	 * skip a full pool without looking are over */
+	for (i = 0; i < 4; i++) {
+		commit("y\n", 2, id);
+		ck_assert_uint_eq(qdir_count("spare"), QUEUE_SPARE_FILES - 1 - i);
+	}
+	for (i = 0; i < 64; i++) {
+		ck_assert_int_eq(queue_path_splitn(&f, qdir, 0), 0);
+		ck_assert_int_eq(buf_printf(&f, "/done%u", i), 0);
+		fd = open(f.p, O_RDWR | O_CREAT | O_EXCL, 0600);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(queue_spare_retire(qdir, f.p, fd), 0);
+		close(fd);
+		ck_assert_int_eq(access(f.p, F_OK), -1);
+		ck_assert_uint_le(qdir_count("spare"), QUEUE_SPARE_FILES);
+	}
+	ck_assert_uint_eq(qdir_count("spare"), QUEUE_SPARE_FILES);
+	ck_assert_uint_eq(qdir_count_mess(), 4);
 	buf_free(&p);
 	buf_free(&f);
 }
@@ -272,6 +355,7 @@ spare_suite(void)
 	tcase_add_test(tc, reuse);
 	tcase_add_test(tc, one_claimant);
 	tcase_add_test(tc, locked_spare_skipped);
+	tcase_add_test(tc, many_claimants);
 	tcase_add_test(tc, abort_and_crash_keep_spare);
 	tcase_add_test(tc, big_files_removed);
 	tcase_add_test(tc, full_pool);
