@@ -141,6 +141,23 @@ start(struct send *s, struct send_chan *c, struct send_msg *m, const struct queu
 	return 0;
 }
 
+/* Throw away m's recipient r (control/discard): delivered, as far as the
+ * queue is concerned, with no delivery made. */
+static int
+discard(struct send_msg *m, const struct queue_rcpt *r)
+{
+	struct queue_rstate st;
+
+	st.state = QUEUE_RCPT_DONE;
+	st.tries = (uint16_t)(r->st.tries + 1);
+	st.next_try = 0;
+	if (queue_msg_set_state(&m->qm, r->off, &st) == -1)
+		return -1;
+	m->dirty = true;
+	log_info("msg %s: %s: discarded (control/discard)", m->id, r->addr);
+	return 0;
+}
+
 /* Advance m's cursor to its next due recipient and start it.
  * Returns 1 if a delivery started, 0 at the end of the pass or when the
  * next recipient's channel is full (it is read again next time), -1 on error. */
@@ -148,6 +165,7 @@ static int
 step(struct send *s, struct send_msg *m, uint64_t now)
 {
 	struct buf *to = &s->to;
+	enum send_route_kind kind;
 	struct queue_rcpt r;
 	struct send_chan *c;
 	int n, rc = 0;
@@ -177,7 +195,10 @@ step(struct send *s, struct send_msg *m, uint64_t now)
 			log_info("msg %s: %s: expired", m->id, r.addr);
 			continue;
 		}
-		if (send_route_classify(&s->route, r.addr, r.addr_len, to) == SEND_ROUTE_REMOTE) {
+		kind = send_route_classify(&s->route, r.addr, r.addr_len, to);
+		if (kind == SEND_ROUTE_DISCARD)
+			c = NULL;
+		else if (kind == SEND_ROUTE_REMOTE) {
 			c = &s->ch[SEND_REMOTE];
 			if (c->req == -1) {
 				m->remote_left++;
@@ -193,6 +214,13 @@ step(struct send *s, struct send_msg *m, uint64_t now)
 			c = &s->ch[SEND_LOCAL];
 		if (!m->force && r.st.next_try > now) {
 			note_later(m, r.st.next_try);
+			continue;
+		}
+		if (c == NULL) {
+			if (discard(m, &r) == -1) {
+				rc = -1;
+				break;
+			}
 			continue;
 		}
 		if (c->nfree == 0) {

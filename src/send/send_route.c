@@ -46,10 +46,36 @@ send_route_add_vdom(struct send_route *r, const char *line, const char *where)
 	return rc;
 }
 
+int
+send_route_add_discard(struct send_route *r, const char *line, const char *where)
+{
+	struct buf key = BUF_INIT;
+	const char *at = strchr(line, '@');
+	int rc = -1;
+
+	if (strpbrk(line, ": \t") || (at && (at == line || strchr(at + 1, '@') || !at[1]))) {
+		err_set("%s: not an address, a domain or a .domain: '%s'", where, line);
+		return -1;
+	}
+	if (buf_set_lower(&key, line, strlen(line)) == -1 ||
+	    strmap_put(&r->discard, key.p, key.len, NULL) == -1)
+		err_set("out of memory");
+	else
+		rc = 0;
+	buf_free(&key);
+	return rc;
+}
+
 static int
 add_vdom(const char *line, const char *where, void *r)
 {
 	return send_route_add_vdom(r, line, where);
+}
+
+static int
+add_discard(const char *line, const char *where, void *r)
+{
+	return send_route_add_discard(r, line, where);
 }
 
 int
@@ -65,17 +91,33 @@ send_route_load(struct send_route *r)
 	for (p = list.p, i = 0; i < n; i++, p += strlen(p) + 1)
 		if (send_route_add_local(r, p) == -1)
 			goto out;
-	rc = control_each("virtualdomains", add_vdom, r);
+	if (control_each("virtualdomains", add_vdom, r) == -1)
+		goto out;
+	rc = control_each("discard", add_discard, r);
 out:
 	buf_free(&list);
 	return rc;
+}
+
+/* The entry of m for the lower-cased address low (its '@' at at): the
+ * whole address, the domain, each .suffix from the longest, then "". */
+static const struct strmap_slot *
+lookup(const struct strmap *m, const char *low, size_t len, size_t at)
+{
+	const struct strmap_slot *hit = NULL;
+	size_t i;
+
+	for (i = 0; i <= len && !hit; i++)
+		if (i == 0 || i == at + 1 || i == len || (i > at && low[i] == '.'))
+			hit = strmap_get(m, low + i, len - i);
+	return hit;
 }
 
 enum send_route_kind
 send_route_classify(struct send_route *r, const char *addr, size_t len, struct buf *out)
 {
 	struct buf *low = &r->low;
-	const struct strmap_slot *hit = NULL;
+	const struct strmap_slot *hit;
 	enum send_route_kind kind = SEND_ROUTE_REMOTE;
 	size_t at = len, i;
 
@@ -89,13 +131,13 @@ send_route_classify(struct send_route *r, const char *addr, size_t len, struct b
 		kind = SEND_ROUTE_LOCAL;        /* no domain (or no memory: keep it here) */
 		goto local;
 	}
+	if (r->discard.count && lookup(&r->discard, low->p, len, at))
+		return SEND_ROUTE_DISCARD;
 	if (strmap_get(&r->locals, low->p + at + 1, len - at - 1)) {
 		kind = SEND_ROUTE_LOCAL;
 		goto local;
 	}
-	for (i = 0; i <= len && !hit; i++)
-		if (i == 0 || i == at + 1 || i == len || (i > at && low->p[i] == '.'))
-			hit = strmap_get(&r->vdoms, low->p + i, len - i);
+	hit = lookup(&r->vdoms, low->p, len, at);
 	if (hit == NULL || hit->val == NULL || hit->val[0] == '\0')
 		goto out;
 	kind = SEND_ROUTE_LOCAL;
@@ -112,5 +154,6 @@ send_route_free(struct send_route *r)
 {
 	strmap_free(&r->locals);
 	strmap_free(&r->vdoms);
+	strmap_free(&r->discard);
 	buf_free(&r->low);
 }

@@ -2,8 +2,8 @@
 """delivery.t: herald-start, herald-send, herald-lspawn and herald-local
 together on a single-user instance: every .qmail line type, extensions
 and -default, loops, VERP, retries, bounces (parsed as RFC 3464 DSNs),
-double bounces, the null sender, a remote recipient deferred, and the
-signals."""
+double bounces, the null sender, a remote recipient deferred, the
+signals, and control/discard."""
 import email
 import email.policy
 import glob
@@ -239,7 +239,35 @@ with Instance(me=DOM) as inst:
             done = False
         t.ok(done, "SIGALRM: the deferred recipient is retried at once")
 
-        # 13. SIGTERM: a clean stop
+        # 13. control/discard: a bad line is refused naming its place, the
+        # old settings stay; then recipients it names are thrown away
+        # without a delivery, whatever locals says, and the others delivered
+        inst.control("discard", "drop.test\nbad key\n")
+        d.signal(signal.SIGHUP)
+        d.wait_for(lambda: b"control/discard:2: not an address, a domain or a .domain: 'bad key'; "
+                   b"keeping the old settings" in d.text(), "a bad control/discard line is logged")
+        reloads = d.text().count(b"control files read again")
+        inst.control("discard", "drop.test\nnoreply@%s\n" % DOM)
+        d.signal(signal.SIGHUP)
+        d.wait_for(lambda: d.text().count(b"control files read again") > reloads, "control/discard read")
+        n = len(maildir(os.path.join(alice, "Maildir")))
+        start = len(d.text())
+        inject(inst, "s@example.org", ["alice@" + DOM, "x@Drop.Test", "NoReply@" + DOM],
+               b"Subject: thirteen\n\nx\n")
+        d.wait_for(lambda: len(maildir(os.path.join(alice, "Maildir"))) > n, "alice's copy")
+        d.wait_for(lambda: not any(b"Subject: thirteen" in open(q, "rb").read() for q in inst.messages()),
+                   "the message leaves the queue")
+        log = d.text()[start:]
+        mid = re.findall(rb"msg ([0-9a-f]{22}): x@Drop\.Test: discarded \(control/discard\)", log)
+        t.is_(len(mid), 1, "log: the recipient in a discarded domain is discarded")
+        t.ok(re.search(rb"msg [0-9a-f]{22}: NoReply@herald\.test: discarded \(control/discard\)", log),
+             "log: the discarded local address is discarded (case does not matter)")
+        starts = re.findall(rb"starting delivery \d+: msg [0-9a-f]{22} to (\S+ \S+)", log)
+        t.is_(starts, [b"local alice@herald.test"], "one delivery started, for alice only")
+        t.ok(mid and re.search(rb"end msg " + mid[0], log), "the message ends like a delivered one")
+        t.ok(b"failure" not in log and b"bounce" not in log, "no failure and no bounce")
+
+        # 14. SIGTERM: a clean stop
         code = d.stop()
         t.is_(code, 0, "SIGTERM: herald-start exits 0")
         t.ok(b"herald-send: status: stopped" in open(d.log_path, "rb").read(), "log: herald-send stopped")

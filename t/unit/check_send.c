@@ -1,5 +1,5 @@
-/* check_send: the scheduler's pure parts: routing (locals and
- * virtualdomains), the retry schedule, the lspawn protocol frames, and the
+/* check_send: the scheduler's pure parts: routing (locals,
+ * virtualdomains and discard), the retry schedule, the lspawn protocol frames, and the
  * string map they are built on. */
 #include "config.h"
 
@@ -78,6 +78,33 @@ START_TEST(test_route_errors)
 	ck_assert_ptr_nonnull(strstr(err_str(), "control/virtualdomains:7"));
 	ck_assert_int_eq(send_route_add_vdom(&route, "a.test:p@q", "control/virtualdomains:8"), -1);
 	ck_assert_ptr_nonnull(strstr(err_str(), ":8"));
+}
+END_TEST
+
+START_TEST(test_route_discard)
+{
+	ck_assert_int_eq(send_route_add_discard(&route, "Drop.Test", "t:6"), 0);
+	ck_assert_int_eq(send_route_add_discard(&route, ".sink.test", "t:7"), 0);
+	ck_assert_int_eq(send_route_add_discard(&route, "noreply@example.org", "t:8"), 0);
+	ck_assert_int_eq(send_route_add_discard(&route, "old@virt.test", "t:9"), 0);
+	ck_assert_str_eq(classify("x@drop.test", SEND_ROUTE_DISCARD), "");
+	ck_assert_str_eq(classify("x@DROP.TEST", SEND_ROUTE_DISCARD), "");
+	classify("x@a.sink.test", SEND_ROUTE_DISCARD);
+	classify("x@sink.test", SEND_ROUTE_REMOTE);           /* .sink.test is subdomains only */
+	classify("x@sub.drop.test", SEND_ROUTE_REMOTE);       /* a domain is only itself */
+	/* it wins over locals and virtualdomains, for that address only */
+	classify("NoReply@Example.org", SEND_ROUTE_DISCARD);
+	ck_assert_str_eq(classify("reply@example.org", SEND_ROUTE_LOCAL), "reply@example.org");
+	classify("old@virt.test", SEND_ROUTE_DISCARD);
+	ck_assert_str_eq(classify("new@virt.test", SEND_ROUTE_LOCAL), "vp-new@virt.test");
+	/* lines that are not a key name their place */
+	ck_assert_int_eq(send_route_add_discard(&route, "a.test:x", "control/discard:3"), -1);
+	ck_assert_ptr_nonnull(strstr(err_str(), "control/discard:3"));
+	ck_assert_int_eq(send_route_add_discard(&route, "a@b@c", "control/discard:4"), -1);
+	ck_assert_ptr_nonnull(strstr(err_str(), "control/discard:4"));
+	ck_assert_int_eq(send_route_add_discard(&route, "@a.test", "control/discard:5"), -1);
+	ck_assert_int_eq(send_route_add_discard(&route, "user@", "control/discard:6"), -1);
+	ck_assert_int_eq(send_route_add_discard(&route, "a test", "control/discard:7"), -1);
 }
 END_TEST
 
@@ -203,6 +230,7 @@ main(void)
 	tcase_add_test(tc, test_route_virtual);
 	tcase_add_test(tc, test_route_catchall);
 	tcase_add_test(tc, test_route_errors);
+	tcase_add_test(tc, test_route_discard);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("other");
 	tcase_add_test(tc, test_retry);
