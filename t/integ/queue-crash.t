@@ -2,10 +2,12 @@
 """queue-crash.t: herald-queue is crash safe. Injections of messages from a
 few bytes to 2 MB, some with thousands of recipients, are killed with
 SIGKILL at random moments (200 kills that hit a live process), others run
-to completion. Afterwards every acknowledged message is in queue/mess
-exactly once and byte-identical, every file there is complete, a killed
-injection is either absent or complete, and herald-clean empties queue/tmp
-without touching queue/mess.
+to completion, writing over spare files (queue/spare starts with 400 files
+of junk) while there are some. Afterwards every acknowledged message is in
+queue/mess exactly once and byte-identical, every file there is complete,
+a killed injection is either absent or complete, every spare is still a
+spare or became a message (a kill never loses one), and herald-clean
+empties queue/tmp without touching queue/mess.
 
 Set HERALD_CRASH_SEED to replay a run with the seed printed as a diag."""
 import hashlib
@@ -61,10 +63,20 @@ def envelope(sender, rcpts):
     return b"F" + sender + b"\0" + b"".join(b"T" + r + b"\0" for r in rcpts) + b"\0"
 
 
+SPARES = 400
+
 with Instance() as inst:
     env = inst.env()
     work = os.path.join(inst.base, "work")
     os.mkdir(work)
+    # spares are finished messages; their contents mean nothing, so junk will do
+    spare_inodes = set()
+    for i in range(SPARES):
+        path = inst.path("queue", "spare", "junk%d" % i)
+        with open(path, "wb") as f:
+            f.write(rng.randbytes(rng.choice([0, 10, 5000, 70000, 250000])))
+        os.chmod(path, 0o660)
+        spare_inodes.add(os.stat(path).st_ino)
     expected = {}        # serial -> (sha256 of message, length, sender, sorted rcpts)
     acked = set()        # serials that got exit 0
     killed = set()       # serials whose herald-queue died of our SIGKILL
@@ -161,6 +173,17 @@ with Instance() as inst:
           "nothing is queued that was neither acknowledged nor killed")
     t.diag("%d killed injections had already committed (killed between link and exit)" %
            len(killed & set(found)))
+
+    # a spare is the writer's only while it runs: killed or not, it is
+    # still in queue/spare or it is a message now
+    in_spare = {os.stat(inst.path("queue", "spare", n)).st_ino
+                for n in os.listdir(inst.path("queue", "spare"))}
+    in_mess = {os.stat(p).st_ino for p in inst.messages()}
+    t.is_(sorted(spare_inodes - in_spare - in_mess), [], "no spare was lost to a kill")
+    t.is_(sorted(in_spare - spare_inodes), [], "nothing but the spares is in queue/spare")
+    reused = len(spare_inodes & in_mess)
+    t.ok(0 < reused and reused == SPARES - len(in_spare),
+         "%d queued messages were written over spares" % reused)
 
     # a killed injection's file never had a name: nothing is left to clean
     t.is_(inst.tmp_files(), [], "killed injections leave nothing in queue/tmp")
