@@ -196,9 +196,8 @@ step(struct send *s, struct send_msg *m, uint64_t now)
 			continue;
 		}
 		kind = send_route_classify(&s->route, r.addr, r.addr_len, to);
-		if (kind == SEND_ROUTE_DISCARD)
-			c = NULL;
-		else if (kind == SEND_ROUTE_REMOTE) {
+		c = NULL;               /* none for a discarded recipient */
+		if (kind == SEND_ROUTE_REMOTE) {
 			c = &s->ch[SEND_REMOTE];
 			if (c->req == -1) {
 				m->remote_left++;
@@ -210,13 +209,13 @@ step(struct send *s, struct send_msg *m, uint64_t now)
 				rc = -1;
 				break;
 			}
-		} else
+		} else if (kind == SEND_ROUTE_LOCAL)
 			c = &s->ch[SEND_LOCAL];
 		if (!m->force && r.st.next_try > now) {
 			note_later(m, r.st.next_try);
 			continue;
 		}
-		if (c == NULL) {
+		if (kind == SEND_ROUTE_DISCARD) {
 			if (discard(m, &r) == -1) {
 				rc = -1;
 				break;

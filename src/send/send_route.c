@@ -8,14 +8,14 @@
 #include "err.h"
 #include "send_route.h"
 
-int
-send_route_add_local(struct send_route *r, const char *domain)
+/* Put key (len bytes), lower-cased, into m with val. */
+static int
+put_lower(struct strmap *m, const char *key, size_t len, const char *val)
 {
 	struct buf b = BUF_INIT;
 	int rc;
 
-	rc = buf_set_lower(&b, domain, strlen(domain)) == -1 ? -1 :
-	    strmap_put(&r->locals, b.p, b.len, NULL);
+	rc = buf_set_lower(&b, key, len) == -1 ? -1 : strmap_put(m, b.p, b.len, val);
 	if (rc == -1)
 		err_set("out of memory");
 	buf_free(&b);
@@ -23,11 +23,15 @@ send_route_add_local(struct send_route *r, const char *domain)
 }
 
 int
+send_route_add_local(struct send_route *r, const char *domain)
+{
+	return put_lower(&r->locals, domain, strlen(domain), NULL);
+}
+
+int
 send_route_add_vdom(struct send_route *r, const char *line, const char *where)
 {
-	struct buf key = BUF_INIT;
 	const char *colon = strchr(line, ':');
-	int rc = -1;
 
 	if (colon == NULL) {
 		err_set("%s: missing ':' (want key:prefix)", where);
@@ -37,33 +41,21 @@ send_route_add_vdom(struct send_route *r, const char *line, const char *where)
 		err_set("%s: the prefix may not contain ':' or '@'", where);
 		return -1;
 	}
-	if (buf_set_lower(&key, line, (size_t)(colon - line)) == -1 ||
-	    strmap_put(&r->vdoms, key.p, key.len, colon + 1) == -1)
-		err_set("out of memory");
-	else
-		rc = 0;
-	buf_free(&key);
-	return rc;
+	return put_lower(&r->vdoms, line, (size_t)(colon - line), colon + 1);
 }
 
 int
 send_route_add_discard(struct send_route *r, const char *line, const char *where)
 {
-	struct buf key = BUF_INIT;
 	const char *at = strchr(line, '@');
-	int rc = -1;
 
-	if (strpbrk(line, ": \t") || (at && (at == line || strchr(at + 1, '@') || !at[1]))) {
+	/* no empty key: it would match every address */
+	if (!*line || strpbrk(line, ": \t") ||
+	    (at && (at == line || strchr(at + 1, '@') || !at[1]))) {
 		err_set("%s: not an address, a domain or a .domain: '%s'", where, line);
 		return -1;
 	}
-	if (buf_set_lower(&key, line, strlen(line)) == -1 ||
-	    strmap_put(&r->discard, key.p, key.len, NULL) == -1)
-		err_set("out of memory");
-	else
-		rc = 0;
-	buf_free(&key);
-	return rc;
+	return put_lower(&r->discard, line, strlen(line), NULL);
 }
 
 static int

@@ -105,6 +105,8 @@ START_TEST(test_route_discard)
 	ck_assert_int_eq(send_route_add_discard(&route, "@a.test", "control/discard:5"), -1);
 	ck_assert_int_eq(send_route_add_discard(&route, "user@", "control/discard:6"), -1);
 	ck_assert_int_eq(send_route_add_discard(&route, "a test", "control/discard:7"), -1);
+	ck_assert_int_eq(send_route_add_discard(&route, "", "t:10"), -1);
+	classify("x@other.test", SEND_ROUTE_REMOTE);          /* nothing else is discarded */
 }
 END_TEST
 
