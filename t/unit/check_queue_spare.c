@@ -283,9 +283,26 @@ START_TEST(big_files_removed)
 }
 END_TEST
 
+/* Make a finished file mess/00/doneN and retire it: it leaves mess/. */
+static void
+retire_new(unsigned n)
+{
+	struct buf f = BUF_INIT;
+	int fd;
+
+	ck_assert_int_eq(queue_path_splitn(&f, qdir, 0), 0);
+	ck_assert_int_eq(buf_printf(&f, "/done%u", n), 0);
+	fd = open(f.p, O_RDWR | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(queue_spare_retire(qdir, f.p, fd), 0);
+	close(fd);
+	ck_assert_int_eq(access(f.p, F_OK), -1);
+	buf_free(&f);
+}
+
 START_TEST(full_pool)
 {
-	struct buf p = BUF_INIT, f = BUF_INIT;
+	struct buf p = BUF_INIT;
 	char id[QUEUE_ID_LEN + 1];
 	unsigned i;
 	int fd;
@@ -298,13 +315,7 @@ START_TEST(full_pool)
 		ck_assert_int_ge(fd, 0);
 		close(fd);
 	}
-	ck_assert_int_eq(queue_path_splitn(&f, qdir, 0), 0);
-	ck_assert_int_eq(buf_adds(&f, "/done"), 0);
-	fd = open(f.p, O_RDWR | O_CREAT | O_EXCL, 0600);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(queue_spare_retire(qdir, f.p, fd), 0);
-	close(fd);
-	ck_assert_int_eq(access(f.p, F_OK), -1);
+	retire_new(0);
 	ck_assert_uint_eq(qdir_count("spare"), QUEUE_SPARE_FILES);
 	/* writers take some: there is room again, once the retirements that
 	 * skip a full pool without looking are over */
@@ -312,20 +323,13 @@ START_TEST(full_pool)
 		commit("y\n", 2, id);
 		ck_assert_uint_eq(qdir_count("spare"), QUEUE_SPARE_FILES - 1 - i);
 	}
-	for (i = 0; i < 64; i++) {
-		ck_assert_int_eq(queue_path_splitn(&f, qdir, 0), 0);
-		ck_assert_int_eq(buf_printf(&f, "/done%u", i), 0);
-		fd = open(f.p, O_RDWR | O_CREAT | O_EXCL, 0600);
-		ck_assert_int_ge(fd, 0);
-		ck_assert_int_eq(queue_spare_retire(qdir, f.p, fd), 0);
-		close(fd);
-		ck_assert_int_eq(access(f.p, F_OK), -1);
+	for (i = 1; i <= 64; i++) {
+		retire_new(i);
 		ck_assert_uint_le(qdir_count("spare"), QUEUE_SPARE_FILES);
 	}
 	ck_assert_uint_eq(qdir_count("spare"), QUEUE_SPARE_FILES);
 	ck_assert_uint_eq(qdir_count_mess(), 4);
 	buf_free(&p);
-	buf_free(&f);
 }
 END_TEST
 
