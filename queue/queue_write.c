@@ -423,7 +423,12 @@ writer_free(struct queue_writer *w)
 void
 queue_writer_abort(struct queue_writer *w)
 {
-	/* the file has no name (closing it throws it away) or is still a spare */
+	/* the file has no name (closing it throws it away) or is still a
+	 * spare, which stays as small as retired spares are (and gives back
+	 * the space of a message that did not fit on the disk) */
+	if (w->spare && w->fd != -1 && w->off > QUEUE_SPARE_MAX_SIZE && ftruncate(w->fd, 0) == -1) {
+		/* left for the next writer to cut */
+	}
 	writer_free(w);
 }
 

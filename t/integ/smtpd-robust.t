@@ -8,8 +8,9 @@
   - SIGKILL in the middle of DATA: nothing is queued, nothing is left in
     queue/tmp, and the next session works;
   - a full disk (a small tmpfs holds the instance; root only): the message
-    that does not fit gets 451 4.3.0 and leaves nothing, the session goes
-    on and a small message is then accepted.
+    that does not fit gets 451 4.3.0 and leaves nothing (the spare it was
+    written over is a spare again, cut to nothing), the session goes on
+    and a small message is then accepted.
 herald-smtpd runs on a socket pair (smtpdlib.Smtpd); every process is
 stopped by PID, the tmpfs is unmounted in any case."""
 import os
@@ -127,6 +128,12 @@ else:
             inst.home = os.path.join(mnt, "home")
             with inst:
                 inst.control("rcpthosts", "herald.test\n")
+                # a spare for the big message to be written over
+                spare = inst.path("queue", "spare", "old")
+                with open(spare, "wb") as f:
+                    f.write(b"x" * 100)
+                os.chmod(spare, 0o660)
+                spare_ino = os.stat(spare).st_ino
                 big = b"Subject: big\r\n\r\n" + (b"z" * 998 + b"\r\n") * 8000 + b".\r\n"
                 with Smtpd(inst, log=os.path.join(tempfile.gettempdir(),
                                                   "herald-full-%d.log" % os.getpid())) as s:
@@ -136,11 +143,17 @@ else:
                           "full disk: a message that does not fit gets 451 4.3.0")
                     mess, tmp = queue_state(inst)
                     t.is_((len(mess), tmp), (0, []), "full disk: nothing queued, nothing left")
+                    st = os.stat(spare) if os.path.exists(spare) else None
+                    t.ok(st is not None and st.st_ino == spare_ino and st.st_size == 0,
+                         "full disk: the spare written over is still a spare, cut to nothing "
+                         "(size %s)" % (st and st.st_size))
                     rs = s.transaction("a@client.test", ["bob@herald.test"], MSG, helo=None)
                     t.is_(rs[-1].code, 250, "full disk: the session goes on; a small message fits")
                     log = s.log()
                     os.unlink(s.log_path)
                 t.ok("No space left on device" in log, "full disk: the log says why")
+                t.is_([os.stat(p).st_ino for p in inst.messages()], [spare_ino],
+                      "full disk: the small message was written over the spare")
                 t.is_(len(queued(inst)), 1, "full disk: exactly the small message is queued")
     finally:
         if mounted:
